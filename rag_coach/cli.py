@@ -1,0 +1,190 @@
+"""`rag-coach` command line. Each command builds one Settings object from flags, env and config."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from rag_coach.settings import Settings, load_settings
+
+log = logging.getLogger("rag_coach")
+
+EXIT_OK, EXIT_ERROR, EXIT_SKIPPED = 0, 1, 3
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--corpus", type=Path, help="corpus folder (env RAG_COACH_CORPUS_DIR)")
+    parser.add_argument("--index", type=Path, help="index folder (env RAG_COACH_INDEX_DIR)")
+    parser.add_argument("--data", type=Path, help="user data folder (env RAG_COACH_DATA_DIR)")
+    parser.add_argument("--config", type=Path, help="YAML config file (env RAG_COACH_CONFIG)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    parser.add_argument("-v", "--verbose", action="store_true")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(args.config, corpus_dir=args.corpus, index_dir=args.index, data_dir=args.data)
+
+
+def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
+    print(json.dumps(data, indent=None if args.json_lines else 2, ensure_ascii=False) if args.json else text)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from rag_coach.documents.loader import cross_check, load_corpus
+    from rag_coach.documents.registry import load_registry
+
+    settings = _settings(args)
+    registry = load_registry(settings.corpus_dir)
+    docs, problems = load_corpus(settings.corpus_dir, registry, settings.max_file_bytes)
+    problems += cross_check(docs)
+    questions = sum(len(d.questions) for d in docs)
+    mistakes = sum(len(d.mistakes) for d in docs)
+    data = {"documents": len(docs), "questions": questions, "mistakes": mistakes, "problems": [str(p) for p in problems]}
+    lines = [f"error: {p}" for p in problems]
+    lines.append(f"{len(docs)} documents valid ({questions} questions, {mistakes} mistakes); {len(problems)} problems")
+    _emit(args, data, "\n".join(lines))
+    return EXIT_ERROR if problems else EXIT_OK
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from rag_coach.index.ingest import ingest
+
+    settings = _settings(args)
+
+    def progress(done: int, total: int) -> None:
+        log.info("embedded %d/%d chunks", done, total)
+
+    report = ingest(settings, rebuild=args.rebuild, progress=progress)
+    for failure in report.failed:
+        print(f"skipped: {failure['file']}: {failure['reason']}", file=sys.stderr)
+    _emit(args, report.to_dict(), report.summary())
+    return EXIT_SKIPPED if report.failed else EXIT_OK
+
+
+def _filters(item: dict[str, Any]):
+    from rag_coach.retrieval.filters import Filters
+
+    return Filters(company=item.get("company"), round=item.get("round"), kind=item.get("kind"))
+
+
+def cmd_retrieve(args: argparse.Namespace) -> int:
+    from rag_coach.retrieval.retriever import Retriever
+
+    settings = _settings(args)
+    retriever = Retriever(settings)
+    if args.queries:
+        for line in Path(args.queries).read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            item = json.loads(line)
+            hits = retriever.retrieve(item["query"], _filters(item), item.get("top_k") or args.top_k, args.mode)
+            print(json.dumps({"query": item["query"], "hits": [h.to_dict() for h in hits]}, ensure_ascii=False))
+        return EXIT_OK
+    if not args.query:
+        print("error: give a QUERY or --queries FILE.jsonl", file=sys.stderr)
+        return 2
+    item = {"company": args.company, "round": args.round, "kind": args.kind}
+    hits = retriever.retrieve(args.query, _filters(item), args.top_k, args.mode)
+    text = "\n\n".join(
+        f"[{h.rank}] {h.score:.3f} {h.chunk.title} > {h.chunk.section} ({h.chunk.company}, {h.chunk.round}, "
+        f"{h.chunk.source})\n{h.chunk.text[:300]}"
+        for h in hits
+    ) or "no results"
+    _emit(args, [h.to_dict() for h in hits], text)
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from rag_coach.index.stats import index_stats
+
+    data = index_stats(_settings(args))
+    text = "\n".join(f"{k}: {v}" for k, v in data.items())
+    _emit(args, data, text)
+    return EXIT_OK
+
+
+def cmd_eval_retrieval(args: argparse.Namespace) -> int:
+    from rag_coach.evaluation.retrieval_eval import evaluate_beir, evaluate_labelled, format_report
+
+    settings = _settings(args)
+    result = evaluate_beir(settings, Path(args.beir)) if args.beir else evaluate_labelled(settings, args.queries)
+    _emit(args, result, format_report(result))
+    return EXIT_OK
+
+
+def cmd_bench_retrieval(args: argparse.Namespace) -> int:
+    from rag_coach.evaluation.bench import bench_retrieval
+
+    report = bench_retrieval(_settings(args), sizes=args.sizes, runs=args.runs)
+    _emit(args, report, report["text"])
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag-coach", description="Company-specific interview prep, offline.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="check every corpus file without touching the index")
+    _common(p)
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("ingest", help="index the corpus (incremental)")
+    _common(p)
+    p.add_argument("--rebuild", action="store_true", help="re-embed everything into a fresh index")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("retrieve", help="search the index")
+    _common(p)
+    p.add_argument("query", nargs="?")
+    p.add_argument("--queries", help="JSONL file of {query, company, round, kind, top_k}")
+    p.add_argument("--company")
+    p.add_argument("--round")
+    p.add_argument("--kind")
+    p.add_argument("--top-k", type=int, default=None)
+    p.add_argument("--mode", choices=["bm25", "dense", "hybrid"])
+    p.set_defaults(func=cmd_retrieve)
+
+    p = sub.add_parser("stats", help="counts of documents, chunks, questions, mistakes")
+    _common(p)
+    p.set_defaults(func=cmd_stats)
+
+    ev = sub.add_parser("eval", help="evaluations").add_subparsers(dest="what", required=True)
+    p = ev.add_parser("retrieval", help="hit@k, MRR@10, nDCG@10, recall@k per mode")
+    _common(p)
+    p.add_argument("--queries", help="labelled query set (JSONL); default: the shipped set")
+    p.add_argument("--beir", help="a BEIR-layout folder, indexed into a throw-away index")
+    p.set_defaults(func=cmd_eval_retrieval)
+
+    bench = sub.add_parser("bench", help="benchmarks").add_subparsers(dest="what", required=True)
+    p = bench.add_parser("retrieval", help="ingest throughput, cold start, latency per mode, memory")
+    _common(p)
+    p.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000], help="synthetic corpus sizes")
+    p.add_argument("--runs", type=int, default=5, help="repeats for medians")
+    p.set_defaults(func=cmd_bench_retrieval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.json_lines = False
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    for noisy in ("chromadb", "httpx", "sentence_transformers", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    from rag_coach.errors import UserFacingError, friendly
+
+    try:
+        return args.func(args)
+    except UserFacingError as exc:
+        print(f"error: {friendly(exc)}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Corpus documents: discovery, metadata validation and parsing into sections, questions and mistakes."""
