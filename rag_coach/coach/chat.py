@@ -1,0 +1,148 @@
+"""A grounded coaching turn: retrieve (company + round) → prompt → stream → cited answer with sources."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from rag_coach.coach.citations import clean_citations
+from rag_coach.coach.prompts import fit_history, system_prompt, user_message
+from rag_coach.documents.registry import Registry
+from rag_coach.llm.base import ChatBackend, Message, Usage
+from rag_coach.retrieval.filters import Filters
+from rag_coach.retrieval.retriever import Hit, Retriever
+from rag_coach.settings import Settings
+
+log = logging.getLogger(__name__)
+
+NOTHING_FOUND = (
+    "The corpus has nothing on this, so what follows is general advice, not a fact about {company}:\n\n"
+)
+
+
+@dataclass
+class ChatSession:
+    """One candidate's conversation. Company and round may change between turns."""
+
+    company: str = "general"
+    round: str = "all"
+    history: list[Message] = field(default_factory=list)
+    session_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+
+
+@dataclass
+class TurnResult:
+    answer: str
+    sources: list[Hit]
+    citations: list[int]
+    grounded: bool
+    timings: dict[str, float]
+    tokens: dict[str, int]
+    backend: str
+    model: str
+    adapter: str | None
+    dropped_citations: list[int] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "answer": self.answer,
+            "sources": [h.to_dict() for h in self.sources],
+            "citations": self.citations,
+            "grounded": self.grounded,
+            "timings": self.timings,
+            "tokens": self.tokens,
+            "backend": self.backend,
+            "model": self.model,
+            "adapter": self.adapter,
+        }
+
+
+@dataclass
+class TurnEvent:
+    kind: str  # "sources" | "token" | "done"
+    sources: list[Hit] | None = None
+    text: str = ""
+    result: TurnResult | None = None
+
+
+class Coach:
+    """The chat service. The UI and CLI receive it; it receives the retriever and the model backend."""
+
+    def __init__(self, settings: Settings, retriever: Retriever, backend: ChatBackend, registry: Registry) -> None:
+        self.settings = settings
+        self.retriever = retriever
+        self.backend = backend
+        self.registry = registry
+
+    def system_for(self, session: ChatSession) -> str:
+        return system_prompt(self.registry.company_name(session.company), self.registry.round_name(session.round))
+
+    def retrieve(self, session: ChatSession, question: str) -> tuple[list[Hit], bool]:
+        filters = Filters(company=session.company, round=session.round)  # company + general, round + all
+        hits = self.retriever.retrieve(question, filters, top_k=self.settings.coach.passages)
+        top = max((h.dense_score or 0.0 for h in hits), default=0.0)
+        grounded = bool(hits) and top >= self.settings.coach.min_relevance
+        return (hits if grounded else []), grounded
+
+    def build_messages(self, session: ChatSession, question: str, hits: list[Hit], grounded: bool) -> tuple[list[Message], Message]:
+        cfg = self.settings.coach
+        user = user_message(question, hits, cfg.passage_chars, grounded)
+        reserve = self.settings.llm.max_answer_tokens + self.backend.count_tokens(user["content"]) + 400
+        budget = min(cfg.history_tokens, max(0, self.backend.info.context_tokens - reserve))
+        history = fit_history(session.history, budget, self.backend.count_tokens)
+        return [{"role": "system", "content": self.system_for(session)}, *history, user], user
+
+    def turn(self, session: ChatSession, question: str) -> Iterator[TurnEvent]:
+        started = time.perf_counter()
+        hits, grounded = self.retrieve(session, question)
+        retrieval_ms = (time.perf_counter() - started) * 1000
+        yield TurnEvent("sources", sources=hits)
+        messages, user = self.build_messages(session, question, hits, grounded)
+        prefix = "" if grounded else NOTHING_FOUND.format(company=self.registry.company_name(session.company))
+        if prefix:
+            yield TurnEvent("token", text=prefix)
+        usage = Usage()
+        pieces: list[str] = []
+        first_token_ms = None
+        for piece in self.backend.stream_chat(
+            messages, max_tokens=self.settings.llm.max_answer_tokens, temperature=self.settings.llm.temperature, usage=usage
+        ):
+            if first_token_ms is None:
+                first_token_ms = (time.perf_counter() - started) * 1000
+            pieces.append(piece)
+            yield TurnEvent("token", text=piece)
+        raw = "".join(pieces)
+        answer, used, dropped = clean_citations(raw, len(hits))
+        if dropped:
+            log.warning("dropped citations to missing passages: %s", dropped)
+        session.history += [user, {"role": "assistant", "content": raw}]
+        info = self.backend.info
+        result = TurnResult(
+            answer=prefix + answer,
+            sources=hits,
+            citations=used,
+            grounded=grounded,
+            timings={
+                "retrieval_ms": round(retrieval_ms, 1),
+                "first_token_ms": round(first_token_ms or 0.0, 1),
+                "total_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+            tokens={"prompt": usage.prompt_tokens, "completion": usage.completion_tokens},
+            backend=info.backend,
+            model=info.model,
+            adapter=info.adapter,
+            dropped_citations=dropped,
+        )
+        yield TurnEvent("done", result=result)
+
+    def ask(self, session: ChatSession, question: str) -> TurnResult:
+        result = None
+        for event in self.turn(session, question):
+            if event.kind == "done":
+                result = event.result
+        assert result is not None
+        return result

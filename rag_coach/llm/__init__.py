@@ -1,0 +1,1 @@
+"""Local model backends (embedded llama.cpp, Ollama), model download, LoRA adapter slot."""

@@ -1,0 +1,134 @@
+"""Embedded backend: llama-cpp-python running a local GGUF (default: Qwen2.5-Coder-1.5B-Instruct Q4_K_M).
+
+llama.cpp reuses its KV cache for the longest common token prefix with the previous call, so a
+stable system prompt and an append-only conversation make follow-up turns cheap.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from rag_coach.llm.base import BackendInfo, LLMError, Message, Usage
+
+log = logging.getLogger(__name__)
+
+
+def _missing_model_message(path: Path) -> str:
+    return f"model file {path} not found: run `rag-coach models pull` (or point llm.model_path at a local GGUF)"
+
+
+class EmbeddedBackend:
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        adapter: Path | None = None,
+        adapter_scale: float = 1.0,
+        threads: int | None = None,
+        context_tokens: int = 4096,
+        seed: int = 0,
+        verify: Any = None,
+    ) -> None:
+        self.model_path = Path(model_path)
+        self.adapter = Path(adapter) if adapter else None
+        self.adapter_scale = adapter_scale
+        self.threads = threads or os.cpu_count() or 2
+        self.seed = seed
+        self._verify = verify  # called once with the model path before loading (size/sha check)
+        self._llm: Any = None
+        self._lock = threading.Lock()  # one generation at a time per loaded model
+        self.info = BackendInfo("embedded", self.model_path.name, str(self.adapter) if self.adapter else None, context_tokens)
+
+    def check(self) -> None:
+        if not self.model_path.is_file():
+            raise LLMError(_missing_model_message(self.model_path))
+        if self.adapter is not None:
+            from rag_coach.llm.adapter import check_adapter
+
+            check_adapter(self.adapter, self.model_path)
+
+    def _load(self) -> Any:
+        if self._llm is not None:
+            return self._llm
+        self.check()
+        if self._verify is not None:
+            self._verify(self.model_path)
+        try:
+            from llama_cpp import Llama
+        except ImportError as exc:
+            raise LLMError("the embedded backend needs llama-cpp-python: run scripts/setup.sh (or pip install llama-cpp-python)") from exc
+        kwargs: dict[str, Any] = {
+            "model_path": str(self.model_path),
+            "n_ctx": self.info.context_tokens,
+            "n_threads": self.threads,
+            "n_threads_batch": self.threads,
+            "seed": self.seed,
+            "verbose": False,
+        }
+        if self.adapter is not None:
+            kwargs.update(lora_path=str(self.adapter), lora_scale=self.adapter_scale)
+        try:
+            self._llm = Llama(**kwargs)
+        except (ValueError, RuntimeError) as exc:
+            raise LLMError(f"llama.cpp could not load {self.model_path.name} ({exc}): the file may be corrupt; run `rag-coach models pull --force`") from None
+        return self._llm
+
+    def warm_up(self, messages: list[Message]) -> None:
+        """Evaluate a prompt prefix (e.g. the system prompt) so the first real turn reuses it."""
+        llm = self._load()
+        with self._lock:
+            prompt = self._format(messages)
+            tokens = llm.tokenize(prompt.encode(), add_bos=True, special=True)
+            llm.eval(tokens[: max(1, len(tokens) - 1)])
+
+    def _format(self, messages: list[Message]) -> str:
+        llm = self._load()
+        handler = llm.chat_handler or None
+        if handler is None:
+            from llama_cpp import llama_chat_format
+
+            template = llm.metadata.get("tokenizer.chat_template")
+            if template:
+                formatter = llama_chat_format.Jinja2ChatFormatter(
+                    template, eos_token=llm._model.token_get_text(llm.token_eos()), bos_token=llm._model.token_get_text(llm.token_bos())
+                )
+                return formatter(messages=messages).prompt
+        return "".join(f"{m['role']}: {m['content']}\n" for m in messages) + "assistant: "
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._load().tokenize(text.encode(), add_bos=False, special=True))
+
+    def stream_chat(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int = 512,
+        temperature: float = 0.2,
+        json_schema: dict[str, Any] | None = None,
+        usage: Usage | None = None,
+    ) -> Iterator[str]:
+        llm = self._load()
+        kwargs: dict[str, Any] = {"max_tokens": max_tokens, "temperature": temperature, "seed": self.seed, "stream": True}
+        if temperature == 0:
+            kwargs["top_k"] = 1
+        if json_schema is not None:
+            kwargs["response_format"] = {"type": "json_object", "schema": json_schema}
+        with self._lock:
+            completion = 0
+            finish = None
+            for chunk in llm.create_chat_completion(messages=messages, **kwargs):
+                choice = chunk["choices"][0]
+                piece = choice.get("delta", {}).get("content")
+                finish = choice.get("finish_reason") or finish
+                if piece:
+                    completion += 1
+                    yield piece
+            if usage is not None:
+                usage.completion_tokens = completion
+                usage.prompt_tokens = max(0, llm.n_tokens - completion)
+                usage.truncated = finish == "length"

@@ -1,0 +1,46 @@
+"""Wiring: build the core services from one Settings object (used by the CLI and the Gradio app)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from rag_coach.coach.chat import Coach
+from rag_coach.documents.registry import Registry, load_registry
+from rag_coach.index.embedding import Embedder
+from rag_coach.llm.base import ChatBackend
+from rag_coach.retrieval.retriever import Retriever
+from rag_coach.settings import Settings
+
+
+@dataclass
+class Services:
+    """Lazily built components; tests inject fakes by passing ``backend=`` (the test profile)."""
+
+    settings: Settings
+    backend_override: ChatBackend | None = None
+    embedder_override: Embedder | None = None
+
+    @cached_property
+    def registry(self) -> Registry:
+        return load_registry(self.settings.corpus_dir)
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return self.embedder_override or Embedder(self.settings.embedding_model, self.settings.embedding_batch_size)
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        return Retriever(self.settings, embedder=self.embedder)
+
+    @cached_property
+    def backend(self) -> ChatBackend:
+        if self.backend_override is not None:
+            return self.backend_override
+        from rag_coach.llm.factory import make_backend
+
+        return make_backend(self.settings)
+
+    @cached_property
+    def coach(self) -> Coach:
+        return Coach(self.settings, self.retriever, self.backend, self.registry)

@@ -1,0 +1,1 @@
+"""Behaviour tuning: LoRA datasets, training, and GGUF adapter export."""

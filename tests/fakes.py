@@ -1,0 +1,34 @@
+"""Named fakes for plumbing tests only (the model itself is tested with real GGUF files elsewhere)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from rag_coach.llm.base import BackendInfo, Message, Usage
+
+
+class FakeLLM:
+    """A scripted chat backend that records every request. Not a model: it proves the plumbing."""
+
+    def __init__(self, replies: list[str] | None = None, context_tokens: int = 4096) -> None:
+        self.replies = list(replies or ["Fake answer citing [1]."])
+        self.requests: list[dict[str, Any]] = []
+        self.info = BackendInfo("fake", "fake-llm", None, context_tokens)
+
+    def check(self) -> None:
+        return None
+
+    def count_tokens(self, text: str) -> int:
+        return max(1, len(text) // 4)
+
+    def stream_chat(self, messages: list[Message], *, max_tokens: int = 512, temperature: float = 0.2,
+                    json_schema: dict[str, Any] | None = None, usage: Usage | None = None) -> Iterator[str]:
+        self.requests.append({"messages": [dict(m) for m in messages], "max_tokens": max_tokens, "json_schema": json_schema})
+        reply = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
+        words = reply.split(" ")
+        for i, word in enumerate(words):
+            yield word if i == 0 else " " + word
+        if usage is not None:
+            usage.prompt_tokens = sum(self.count_tokens(m["content"]) for m in messages)
+            usage.completion_tokens = len(words)

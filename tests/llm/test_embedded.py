@@ -1,0 +1,97 @@
+"""The embedded llama.cpp backend with real GGUF files: adapter slot, clear errors, model pull."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag_coach.llm import models
+from rag_coach.llm.adapter import check_adapter, read_header
+from rag_coach.llm.base import LLMError
+from rag_coach.llm.embedded import EmbeddedBackend
+from rag_coach.llm.models import GEMMA_270M, QWEN
+from rag_coach.settings import load_settings
+from rag_coach.tuning.gguf_lora import random_lora, write_lora_gguf
+
+pytestmark = pytest.mark.model
+PROMPT = [{"role": "user", "content": "The capital of France is"}]
+
+
+@pytest.fixture(scope="session")
+def gemma() -> Path:
+    """The 270M base model, assembled once into the user's data folder (cached across runs)."""
+    return models.pull(load_settings(), GEMMA_270M.key)
+
+
+@pytest.fixture(scope="session")
+def qwen_header() -> Path:
+    return models.pull(load_settings(), QWEN.key)
+
+
+def _greedy(path: Path, adapter: Path | None = None) -> str:
+    backend = EmbeddedBackend(path, adapter=adapter, context_tokens=512)
+    return "".join(backend.stream_chat(PROMPT, max_tokens=12, temperature=0))
+
+
+@pytest.fixture(scope="session")
+def adapter(gemma: Path, tmp_path_factory) -> Path:
+    header = read_header(gemma)
+    path = tmp_path_factory.mktemp("lora") / "random.gguf"
+    return write_lora_gguf(path, header, random_lora(header, rank=4, scale=0.5), alpha=8.0)
+
+
+def test_adapter_changes_output_and_without_it_output_is_identical(gemma: Path, adapter: Path) -> None:
+    base_a, base_b = _greedy(gemma), _greedy(gemma)
+    assert base_a == base_b and base_a.strip()
+    assert check_adapter(adapter, gemma).fields["adapter.lora.alpha"] == 8.0
+    assert _greedy(gemma, adapter) != base_a
+
+
+def test_adapter_for_another_architecture_is_refused(gemma: Path, qwen_header: Path, tmp_path: Path) -> None:
+    qwen = read_header(qwen_header)
+    wrong = write_lora_gguf(tmp_path / "qwen_lora.gguf", qwen, random_lora(qwen, rank=2, layers=1), alpha=4.0)
+    with pytest.raises(LLMError, match="made for architecture 'qwen2' but the model .* is 'gemma3'"):
+        EmbeddedBackend(gemma, adapter=wrong).check()
+
+
+def test_adapter_with_wrong_shapes_or_not_an_adapter_is_refused(gemma: Path, tmp_path: Path) -> None:
+    header = read_header(gemma)
+    lora = random_lora(header, rank=2, layers=1)
+    name, (a, b) = next(iter(lora.items()))
+    bad = write_lora_gguf(tmp_path / "bad.gguf", header, {name: (a[:, :100], b)}, alpha=2.0)
+    with pytest.raises(LLMError, match="input size 100, .* needs 640: wrong base model"):
+        check_adapter(bad, gemma)
+    with pytest.raises(LLMError, match="is not a GGUF LoRA adapter"):
+        check_adapter(gemma, gemma)
+
+
+def test_missing_and_corrupt_model_files_give_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(LLMError, match="not found: run `rag-coach models pull`"):
+        EmbeddedBackend(tmp_path / "none.gguf").check()
+    corrupt = tmp_path / "corrupt.gguf"
+    corrupt.write_bytes(b"GGUF" + b"\x00" * 4096)
+    with pytest.raises(LLMError, match="could not load corrupt.gguf"):
+        list(EmbeddedBackend(corrupt).stream_chat(PROMPT, max_tokens=2))
+
+
+def test_pull_verifies_and_reuses(gemma: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = load_settings(data_dir=tmp_path)
+    target = models.model_path(settings, GEMMA_270M)
+    target.parent.mkdir(parents=True)
+    shutil.copy(gemma, target)
+    assert models.pull(settings, GEMMA_270M.key) == target  # verified copy is reused
+    with target.open("r+b") as fh:  # flip one byte: same size, wrong hash
+        fh.seek(1000)
+        byte = fh.read(1)
+        fh.seek(1000)
+        fh.write(bytes([byte[0] ^ 1]))
+    with pytest.raises(LLMError, match="sha256 .* expected"):
+        models.pull(settings, GEMMA_270M.key)
+    target.unlink()
+    bad = models.ModelSpec(**{**GEMMA_270M.__dict__, "sha256": "0" * 64})
+    monkeypatch.setitem(models.MODELS, GEMMA_270M.key, bad)
+    with pytest.raises(LLMError, match="does not match"):
+        models.pull(settings, GEMMA_270M.key)
+    assert not target.exists() and not list(target.parent.glob("*.partial"))
