@@ -14,6 +14,7 @@ from rag_coach.settings import Settings, load_settings
 log = logging.getLogger("rag_coach")
 
 EXIT_OK, EXIT_ERROR, EXIT_SKIPPED = 0, 1, 3
+EXIT_REFUSED = 4  # `grade`: the answer was screened out (empty, nonsense, off-topic)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -185,6 +186,52 @@ def cmd_models_adapter_create(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_bench_chat(args: argparse.Namespace) -> int:
+    from rag_coach.evaluation.bench_chat import bench_chat
+
+    report = bench_chat(_llm_overrides(args, _settings(args)), n=args.questions)
+    _emit(args, report, report["text"])
+    return EXIT_OK
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from rag_coach.interview.feedback import render_markdown
+    from rag_coach.interview.questions import QuestionBankError
+    from rag_coach.services import Services
+
+    services = Services(_llm_overrides(args, _settings(args)))
+    bank = services.question_bank
+    try:
+        question = bank.get(args.question_id)
+    except QuestionBankError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.company and question.company not in (args.company, "general"):
+        print(f"error: {question.id} is a {question.company} question, not {args.company}", file=sys.stderr)
+        return 2
+    answer = Path(args.answer_file).read_text(encoding="utf-8")
+    code = Path(args.code_file).read_text(encoding="utf-8") if args.code_file else ""
+    result = services.interviews.grade_answer(question, answer, code, company=args.company)
+    if result.status == "ok" and result.feedback is not None:
+        _emit(args, result.feedback, render_markdown(result.feedback, bank))
+        return EXIT_OK
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    print(f"{result.status}: {result.reason}", file=sys.stderr)
+    return EXIT_REFUSED if result.status == "refused" else EXIT_ERROR
+
+
+def cmd_eval_feedback(args: argparse.Namespace) -> int:
+    from rag_coach.interview.evaluate import evaluate_feedback, format_report, load_rows, select_rows
+    from rag_coach.services import Services
+
+    services = Services(_llm_overrides(args, _settings(args)))
+    rows = select_rows(load_rows(args.answers), args.limit)
+    report = evaluate_feedback(services, rows)
+    _emit(args, report, format_report(report))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag-coach", description="Company-specific interview prep, offline.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -234,12 +281,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--modelfile", help="also write the Modelfile here")
     p.set_defaults(func=cmd_models_adapter_create)
 
+    p = sub.add_parser("grade", help="grade one answer to a bank question; prints the feedback")
+    _common(p)
+    _llm_flags(p)
+    p.add_argument("--question-id", required=True, help="a question id from corpus/questions/*.yaml")
+    p.add_argument("--answer-file", required=True, help="UTF-8 text file with the candidate's answer")
+    p.add_argument("--code-file", help="optional file with the candidate's code")
+    p.add_argument("--company", help="company slug the interview is for (default: the question's)")
+    p.set_defaults(func=cmd_grade)
+
     ev = sub.add_parser("eval", help="evaluations").add_subparsers(dest="what", required=True)
     p = ev.add_parser("retrieval", help="hit@k, MRR@10, nDCG@10, recall@k per mode")
     _common(p)
     p.add_argument("--queries", help="labelled query set (JSONL); default: the shipped set")
     p.add_argument("--beir", help="a BEIR-layout folder, indexed into a throw-away index")
     p.set_defaults(func=cmd_eval_retrieval)
+    p = ev.add_parser("feedback", help="interview feedback vs hand grades: validity, agreement, ordering, refusals")
+    _common(p)
+    _llm_flags(p)
+    p.add_argument("--limit", type=int, help="grade at most N valid answers (whole question groups); default: all 108")
+    p.add_argument("--answers", help="graded answers (JSONL); default: the shipped set")
+    p.set_defaults(func=cmd_eval_feedback)
 
     bench = sub.add_parser("bench", help="benchmarks").add_subparsers(dest="what", required=True)
     p = bench.add_parser("retrieval", help="ingest throughput, cold start, latency per mode, memory")
@@ -247,6 +309,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000], help="synthetic corpus sizes")
     p.add_argument("--runs", type=int, default=5, help="repeats for medians")
     p.set_defaults(func=cmd_bench_retrieval)
+    p = bench.add_parser("chat", help="first-token and total latency of the coach on 20 fixed questions")
+    _common(p)
+    _llm_flags(p)
+    p.add_argument("--questions", type=int, default=20)
+    p.set_defaults(func=cmd_bench_chat)
     return parser
 
 

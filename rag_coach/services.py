@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from rag_coach.coach.chat import Coach
 from rag_coach.documents.registry import Registry, load_registry
@@ -11,6 +12,10 @@ from rag_coach.index.embedding import Embedder
 from rag_coach.llm.base import ChatBackend
 from rag_coach.retrieval.retriever import Retriever
 from rag_coach.settings import Settings
+
+if TYPE_CHECKING:
+    from rag_coach.interview.questions import QuestionBank
+    from rag_coach.interview.session import InterviewService
 
 
 @dataclass
@@ -44,3 +49,18 @@ class Services:
     @cached_property
     def coach(self) -> Coach:
         return Coach(self.settings, self.retriever, self.backend, self.registry)
+
+    @cached_property
+    def question_bank(self) -> QuestionBank:
+        from rag_coach.interview.questions import QuestionBank
+
+        return QuestionBank.load(self.settings)
+
+    @cached_property
+    def interviews(self) -> InterviewService:
+        from rag_coach.interview.grading import Grader
+        from rag_coach.interview.screening import Screener
+        from rag_coach.interview.session import InterviewService
+
+        grader = Grader(self.backend, self.question_bank, self.settings)
+        return InterviewService(self.question_bank, grader, Screener(self.embedder, self.settings.interview))

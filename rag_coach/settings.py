@@ -66,6 +66,31 @@ class CoachSettings(BaseModel):
     history_tokens: int = Field(1500, ge=0, description="Budget for earlier turns in the prompt.")
 
 
+class AppSettings(BaseModel):
+    host: str = Field("127.0.0.1", description="Bind address; anything but loopback needs auth.")
+    port: int = Field(7860, ge=1, le=65535)
+    auth: str | None = Field(None, description="'user:password' required before listening beyond loopback.")
+    warm_up: bool = Field(True, description="Load the index and model at start-up, not at the first question.")
+
+
+class InterviewSettings(BaseModel):
+    default_time_limit_min: int = Field(45, ge=1, le=240, description="Mock interview length when none is chosen.")
+    min_answer_words: int = Field(12, ge=1, description="Answers with fewer words are refused as too short to grade.")
+    max_nonword_share: float = Field(
+        0.5, ge=0.0, le=1.0, description="Refuse as nonsense above this share of non-word tokens (prose only; code is ignored)."
+    )
+    min_similarity: float = Field(
+        0.11,
+        ge=-1.0,
+        le=1.0,
+        description="Refuse as off-topic below this cosine between the answer and the question prompt+rubric; "
+        "graded_answers.jsonl: valid answers min 0.133 (5th percentile 0.238), the off-topic one 0.082.",
+    )
+    grading_max_tokens: int = Field(450, ge=64, description="Token budget of the grader's JSON reply.")
+    max_answer_chars: int = Field(2000, ge=200, description="Longer answers are cut to this length in the grading prompt.")
+    candidate_mistakes: int = Field(5, ge=0, le=20, description="Catalog mistakes offered to the grader per question.")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="RAG_COACH_", env_nested_delimiter="__", extra="forbid", validate_default=True
@@ -84,6 +109,8 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     llm: LLMSettings = LLMSettings()
     coach: CoachSettings = CoachSettings()
+    interview: InterviewSettings = InterviewSettings()
+    app: AppSettings = AppSettings()
 
     config_file: Path | None = Field(None, exclude=True)
 

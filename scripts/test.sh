@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
-# Fresh machine → full test suite: install everything, then run pytest.
+# Fresh machine → full test suite: install everything (Python packages, Debian's chromium for the
+# browser tests), then run pytest. Extra arguments go to pytest (e.g. -m "not model" to skip the
+# real-model tests locally; CI runs them all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ ! -x /usr/bin/chromium ]; then
+  echo "==> installing Debian's chromium for the browser tests"
+  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
 bash scripts/setup.sh test
-export HF_HUB_OFFLINE=1 ANONYMIZED_TELEMETRY=False
+export HF_HUB_OFFLINE=1 ANONYMIZED_TELEMETRY=False GRADIO_ANALYTICS_ENABLED=False
 set +e
 .venv/bin/python -m pytest "$@"
 code=$?

@@ -11,8 +11,9 @@ from rag_coach.llm.base import BackendInfo, Message, Usage
 class FakeLLM:
     """A scripted chat backend that records every request. Not a model: it proves the plumbing."""
 
-    def __init__(self, replies: list[str] | None = None, context_tokens: int = 4096) -> None:
+    def __init__(self, replies: list[str] | None = None, context_tokens: int = 4096, echo: bool = False) -> None:
         self.replies = list(replies or ["Fake answer citing [1]."])
+        self.echo = echo  # reply with the last question, so a leak between sessions would show
         self.requests: list[dict[str, Any]] = []
         self.info = BackendInfo("fake", "fake-llm", None, context_tokens)
 
@@ -25,7 +26,11 @@ class FakeLLM:
     def stream_chat(self, messages: list[Message], *, max_tokens: int = 512, temperature: float = 0.2,
                     json_schema: dict[str, Any] | None = None, usage: Usage | None = None) -> Iterator[str]:
         self.requests.append({"messages": [dict(m) for m in messages], "max_tokens": max_tokens, "json_schema": json_schema})
-        reply = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
+        if self.echo:
+            question = messages[-1]["content"].split("Question:", 1)[-1].split("\n")[0].strip()
+            reply = f"You asked: {question} [1]"
+        else:
+            reply = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
         words = reply.split(" ")
         for i, word in enumerate(words):
             yield word if i == 0 else " " + word

@@ -96,9 +96,17 @@ class Coach:
         history = fit_history(session.history, budget, self.backend.count_tokens)
         return [{"role": "system", "content": self.system_for(session)}, *history, user], user
 
+    @staticmethod
+    def retrieval_query(session: ChatSession, question: str) -> str:
+        """A short follow-up ("can you give an example?") is searched together with the previous question."""
+        if len(question.split()) >= 8 or not session.history:
+            return question
+        previous = session.history[-2]["content"].rsplit("Question:", 1)[-1].split("\n")[0].strip()
+        return f"{previous} {question}"
+
     def turn(self, session: ChatSession, question: str) -> Iterator[TurnEvent]:
         started = time.perf_counter()
-        hits, grounded = self.retrieve(session, question)
+        hits, grounded = self.retrieve(session, self.retrieval_query(session, question))
         retrieval_ms = (time.perf_counter() - started) * 1000
         yield TurnEvent("sources", sources=hits)
         messages, user = self.build_messages(session, question, hits, grounded)

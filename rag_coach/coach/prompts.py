@@ -31,8 +31,22 @@ CONTROL = re.compile(r"<\|[^|>]{1,40}\|>|<(?:start|end)_of_turn>|\[/?INST\]|<</?
 SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
+INSTRUCTION_LIKE = re.compile(
+    r"\b(ignore|disregard|forget|override)\b[^.!?\n]{0,40}\b(instructions?|rules|prompt|above|previous)\b"
+    r"|\b(reply|respond|answer|say)\s+(with\s+)?only\b|\byou are now\b|\bsystem prompt\b|\bnew instructions?\b",
+    re.I,
+)
+REMOVED = "[instruction-like text removed]"
+
+
 def sanitize(text: str) -> str:
     return CONTROL.sub(" ", text)
+
+
+def neutralize(text: str) -> str:
+    """Retrieved text is reference material: sentences that address the model as instructions are removed."""
+    parts = SENTENCE.split(text)
+    return " ".join(REMOVED if INSTRUCTION_LIKE.search(p) else p for p in parts)
 
 
 def system_prompt(company_name: str, round_name: str) -> str:
@@ -41,7 +55,7 @@ def system_prompt(company_name: str, round_name: str) -> str:
 
 def trim_passage(text: str, query: str, max_chars: int) -> str:
     """Keep the sentences that share the most words with the query, in their original order."""
-    text = " ".join(sanitize(text).split())
+    text = neutralize(" ".join(sanitize(text).split()))
     if len(text) <= max_chars:
         return text
     sentences = [s for s in SENTENCE.split(text) if s]

@@ -1,0 +1,106 @@
+"""Coach chat tab: company/round selectors, streaming answers, a sources panel shown before the answer."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+
+from rag_coach.coach.chat import ChatSession
+from rag_coach.errors import UserFacingError, friendly
+from rag_coach.services import Services
+from rag_coach.ui.render import sources_html
+
+log = logging.getLogger(__name__)
+
+
+def status_line(services: Services) -> str:
+    info = services.backend.info  # constructing a backend loads nothing
+    adapter = info.adapter.rsplit("/", 1)[-1] if info.adapter else "none"
+    return f"**Backend:** {info.backend} · **Model:** {info.model} · **Adapter:** {adapter}"
+
+
+def _choices(mapping: dict[str, str]) -> list[tuple[str, str]]:
+    return [(name, slug) for slug, name in mapping.items()]
+
+
+def build_chat_tab(services: Services) -> None:
+    registry = services.registry
+    session_state = gr.State(None)
+    with gr.Row():
+        company = gr.Dropdown(_choices(registry.companies), value="amazon" if "amazon" in registry.companies else "general",
+                              label="Target company", elem_id="rc-company")
+        round_ = gr.Dropdown(_choices(registry.rounds), value="behavioral" if "behavioral" in registry.rounds else "all",
+                             label="Round", elem_id="rc-round")
+    gr.Markdown(status_line(services), elem_id="rc-status")
+    with gr.Row():
+        with gr.Column(scale=3):
+            chatbot = gr.Chatbot(label="Coach", height=460, elem_id="rc-chat")
+            question = gr.Textbox(label="Your question", placeholder="e.g. How do Amazon interviewers probe Ownership?",
+                                  elem_id="rc-question", lines=2)
+            with gr.Row():
+                send = gr.Button("Ask", variant="primary", elem_id="rc-ask")
+                clear = gr.Button("Clear", elem_id="rc-clear")
+                new = gr.Button("New session", elem_id="rc-new")
+        with gr.Column(scale=2):
+            gr.Markdown("### Sources")
+            sources = gr.HTML(sources_html([]), elem_id="rc-sources")
+
+    def ensure(state: ChatSession | None, company_slug: str, round_slug: str) -> ChatSession:
+        return state if state is not None else ChatSession(company=company_slug, round=round_slug)
+
+    def on_select(company_slug: str, round_slug: str, history: list[dict[str, Any]], state: ChatSession | None):
+        state = ensure(state, company_slug, round_slug)
+        state.company, state.round = company_slug, round_slug
+        note = f"Now coaching for {registry.company_name(company_slug)} · {registry.round_name(round_slug)} (applies from the next question)."
+        return [*history, {"role": "assistant", "content": f"_{note}_"}], state
+
+    def respond(message: str, history: list[dict[str, Any]], state: ChatSession | None, company_slug: str,
+                round_slug: str) -> Iterator[tuple]:
+        state = ensure(state, company_slug, round_slug)
+        state.company, state.round = company_slug, round_slug
+        if not message.strip():
+            yield history, gr.update(), state, ""
+            return
+        history = [*history, {"role": "user", "content": message}, {"role": "assistant", "content": "…"}]
+        panel = sources_html([], "Searching the corpus…")
+        yield history, panel, state, ""
+        try:
+            answer = ""
+            for event in services.coach.turn(state, message):
+                if event.kind == "sources":
+                    note = "" if event.sources else "Nothing relevant in the corpus for this question."
+                    panel = sources_html(event.sources or [], note)
+                elif event.kind == "token":
+                    answer += event.text
+                    history[-1] = {"role": "assistant", "content": answer}
+                elif event.kind == "done" and event.result is not None:
+                    history[-1] = {"role": "assistant", "content": event.result.answer or "(no answer)"}
+                yield history, panel, state, ""
+        except UserFacingError as exc:
+            history[-1] = {"role": "assistant", "content": f"⚠️ {friendly(exc)}"}
+            yield history, sources_html([], "No sources: the question could not be answered."), state, ""
+        except Exception as exc:  # never a traceback in the chat
+            log.exception("chat turn failed")
+            history[-1] = {"role": "assistant", "content": f"⚠️ Something went wrong ({type(exc).__name__}: {exc}). "
+                                                           "Check the terminal log; your conversation is kept."}
+            yield history, panel, state, ""
+
+    def on_clear(state: ChatSession | None, company_slug: str, round_slug: str):
+        state = ensure(state, company_slug, round_slug)
+        state.history.clear()
+        return [], sources_html([]), state
+
+    def on_new(company_slug: str, round_slug: str):
+        return [], sources_html([]), ChatSession(company=company_slug, round=round_slug)
+
+    company.change(on_select, [company, round_, chatbot, session_state], [chatbot, session_state])
+    round_.change(on_select, [company, round_, chatbot, session_state], [chatbot, session_state])
+    inputs = [question, chatbot, session_state, company, round_]
+    outputs = [chatbot, sources, session_state, question]
+    send.click(respond, inputs, outputs, api_name="ask")
+    question.submit(respond, inputs, outputs, api_name=False)
+    clear.click(on_clear, [session_state, company, round_], [chatbot, sources, session_state], api_name=False)
+    new.click(on_new, [company, round_], [chatbot, sources, session_state], api_name=False)

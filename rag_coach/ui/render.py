@@ -1,0 +1,35 @@
+"""HTML/Markdown rendering of core results for the UI (presentation only)."""
+
+from __future__ import annotations
+
+import html
+
+from rag_coach.retrieval.retriever import Hit
+
+
+def sources_html(hits: list[Hit], note: str = "") -> str:
+    if not hits:
+        body = note or "No passages yet. Ask a question to see the sources the answer is built on."
+        return f"<div class='rc-sources rc-empty'>{html.escape(body)}</div>"
+    items = []
+    for n, hit in enumerate(hits, start=1):
+        c = hit.chunk
+        where = html.escape(c.source + (f", page {c.page}" if c.page else ""))
+        conf = f" · {html.escape(c.confidence)}" if c.confidence else ""
+        items.append(
+            f"<details class='rc-source' data-n='{n}'><summary><b>[{n}] {html.escape(c.title)}</b> › "
+            f"{html.escape(c.section or '')}<br><small>{html.escape(c.company)} · {html.escape(c.round)} · "
+            f"{html.escape(c.kind)}{conf} · <code>{where}</code></small></summary>"
+            f"<div class='rc-passage'>{html.escape(c.text)}</div></details>"
+        )
+    head = f"<div class='rc-note'>{html.escape(note)}</div>" if note else ""
+    return "<div class='rc-sources'>" + head + "".join(items) + "</div>"
+
+
+CSS = """
+.rc-sources details { border: 1px solid #ddd; border-radius: 6px; padding: 6px 8px; margin: 6px 0; }
+.rc-sources summary { cursor: pointer; }
+.rc-passage { white-space: pre-wrap; font-size: 0.9em; margin-top: 6px; }
+.rc-empty { color: #666; font-style: italic; }
+.rc-timer { font-size: 1.4em; font-weight: bold; }
+"""

@@ -1,0 +1,37 @@
+"""Run the real Gradio app in-process on a free loopback port."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from rag_coach.index.ingest import ingest
+from rag_coach.services import Services
+from rag_coach.settings import Settings
+from rag_coach.ui.app import launch
+from tests.fakes import FakeLLM
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(settings: Settings, services: Services) -> tuple[str, object]:
+    settings = settings.model_copy(update={"app": settings.app.model_copy(update={"port": free_port(), "warm_up": False})})
+    app, url, _ = launch(settings, services, block=False)
+    return url.rstrip("/"), app
+
+
+@pytest.fixture()
+def fake_app(settings: Settings, embedder) -> Iterator[tuple[str, Services]]:
+    """The app on the test corpus with the named FakeLLM (UI plumbing)."""
+    ingest(settings, embedder=embedder)
+    settings.coach.min_relevance = 0.0
+    services = Services(settings, backend_override=FakeLLM(echo=True), embedder_override=embedder)
+    url, _ = start_app(settings, services)
+    yield url, services
+    services.retriever.close()

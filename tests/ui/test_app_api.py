@@ -1,0 +1,68 @@
+"""The app through gradio_client, concurrency isolation, and the safe-bind rule."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+from gradio_client import Client
+
+from rag_coach.settings import load_settings
+from rag_coach.ui.app import UnsafeBindError, check_bind, is_loopback
+
+
+def test_ask_through_gradio_client(fake_app) -> None:
+    url, services = fake_app
+    client = Client(url, verbose=False)
+    history, sources, question = client.predict("Who can veto my hire?", [], "amazon", "behavioral", api_name="/ask")
+    assert history[-1]["role"] == "assistant" and "You asked: Who can veto my hire?" in str(history[-1]["content"])
+    assert "Bar Raiser" in sources and "companies/amazon.md" in sources
+    assert question == ""
+
+
+def test_eight_concurrent_sessions_stay_apart(fake_app) -> None:
+    url, _ = fake_app
+    companies = ["amazon", "google"] * 4
+    results: dict[int, tuple] = {}
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        try:
+            client = Client(url, verbose=False)
+            for turn in range(2):
+                out = client.predict(f"session {i} turn {turn} about frugality and googleyness", [], companies[i], "all", api_name="/ask")
+            results[i] = out
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not errors and len(results) == 8
+    for i, (history, sources, _) in results.items():
+        text = str(history)
+        assert set(re.findall(r"session (\d+)", text)) == {str(i)}, text
+        other = "google" if companies[i] == "amazon" else "amazon"
+        assert f"companies/{other}.md" not in sources
+
+
+def test_refuses_open_bind_without_auth() -> None:
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")
+    with pytest.raises(UnsafeBindError, match="refusing to listen on 0.0.0.0 without authentication"):
+        check_bind(load_settings(app={"host": "0.0.0.0"}))
+    assert check_bind(load_settings(app={"host": "0.0.0.0", "auth": "me:secret"})) == ("me", "secret")
+    assert check_bind(load_settings()) is None
+
+
+def test_app_py_exits_with_a_clear_message_on_open_bind(tmp_path) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "app.py", "--host", "0.0.0.0"], cwd=repo, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and "without authentication" in out.stderr
