@@ -232,6 +232,143 @@ def cmd_eval_feedback(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_eval_answers(args: argparse.Namespace) -> int:
+    from rag_coach.evaluation.answers import evaluate_answers, load_set
+    from rag_coach.evaluation.report import QUICK, _spread
+    from rag_coach.services import Services
+
+    settings = _llm_overrides(args, _settings(args))
+    services = Services(settings)
+    services.backend.check()
+    questions, unanswerable = load_set("coaching_questions.jsonl"), load_set("unanswerable_questions.jsonl")
+    if args.quick:
+        questions, unanswerable = _spread(questions, QUICK["coaching"]), _spread(unanswerable, QUICK["unanswerable"])
+    result = evaluate_answers(services.coach, questions, unanswerable)
+    records = result.pop("records")
+    if args.json:
+        print(json.dumps({**result, "records": records}, ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(f"{k}: {v}" for k, v in result.items()))
+    return EXIT_OK
+
+
+def cmd_eval_report(args: argparse.Namespace) -> int:
+    from rag_coach.evaluation.report import build_report, to_markdown, write_report
+
+    report = build_report(_settings(args), [v for v in args.variants.split(",") if v], quick=args.quick,
+                          price_per_cpu_hour=args.price_per_cpu_hour, limit_graded=args.limit_graded)
+    md, js = write_report(report, Path(args.out))
+    print(to_markdown(report))
+    print(f"written: {md} and {js}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _confirm(prompt: str) -> bool:
+    print(prompt, end=" ", file=sys.stderr, flush=True)
+    answer = sys.stdin.readline()
+    return answer.strip().lower() in ("y", "yes")
+
+
+def cmd_questions_generate(args: argparse.Namespace) -> int:
+    import yaml
+
+    from rag_coach.generation.bank_file import AppendError, append_questions
+    from rag_coach.generation.generate import GenerationError, QuestionGenerator, question_dict
+    from rag_coach.generation.metrics import compute_metrics, format_metrics
+    from rag_coach.services import Services
+
+    services = Services(_llm_overrides(args, _settings(args)))
+    generator = QuestionGenerator(services)
+    try:
+        generator.check_request(args.company, args.round, args.topic, args.difficulty)
+        services.backend.check()
+        report = generator.generate(args.company, args.round, args.topic, args.difficulty, args.n, args.max_attempts)
+    except GenerationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    metrics = compute_metrics(report, generator.round_index(args.round), generator.embed([q.prompt for q in report.accepted]))
+    shown = yaml.safe_dump([question_dict(q) for q in report.accepted], sort_keys=False, allow_unicode=True, width=100)
+    data: dict[str, Any] = {**report.to_dict(), "metrics": metrics, "appended": None}
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if not args.json:
+        print(shown.rstrip() if report.accepted else "no question accepted")
+        print(format_metrics(metrics))
+    code = EXIT_OK if len(report.accepted) == args.n else EXIT_SKIPPED
+    if args.append_to and report.accepted:
+        if args.json:
+            print(shown, file=sys.stderr)
+        target = Path(args.append_to)
+        if not (args.yes or _confirm(f"Append these {len(report.accepted)} question(s) to {target}? [y/N]")):
+            print("not appended", file=sys.stderr)
+        else:
+            try:
+                total = append_questions(target, report.accepted, args.company, generator.bank.registry,
+                                         services.settings.max_file_bytes, services.settings.corpus_dir)
+            except AppendError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                code = EXIT_ERROR
+            else:
+                data["appended"] = {"file": str(target), "count": len(report.accepted), "total": total}
+                print(f"appended {len(report.accepted)} question(s) to {target} ({total} in the file); "
+                      "run `rag-coach validate` and `rag-coach ingest`", file=sys.stderr)
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    return code
+
+
+def cmd_tune_dataset(args: argparse.Namespace) -> int:
+    from rag_coach.interview.questions import QuestionBank
+    from rag_coach.tuning.dataset import build_dataset, format_statistics, statistics_of, write_jsonl
+
+    settings = _settings(args)
+    examples = build_dataset(QuestionBank.load(settings), settings, args.val_fraction, args.seed)
+    path = write_jsonl(examples, Path(args.out))
+    fmt = None
+    try:
+        from rag_coach.tuning.chat import ServingFormat, resolve_base
+
+        fmt = ServingFormat(resolve_base(args.base, download=False))
+    except Exception as exc:  # noqa: BLE001 - token counts are optional; characters otherwise
+        log.warning("no tokenizer (%s); lengths in characters", exc)
+    stats = statistics_of(examples, fmt)
+    _emit(args, {"out": str(path), **stats}, f"{format_statistics(stats)}\nwritten: {path}")
+    return EXIT_OK
+
+
+def cmd_tune_train(args: argparse.Namespace) -> int:
+    from rag_coach.tuning.chat import resolve_base
+    from rag_coach.tuning.train import TrainConfig, train
+
+    config = TrainConfig(rank=args.rank, alpha=args.alpha, target_modules=tuple(args.target_modules.split(",")), steps=args.steps,
+                         lr=args.lr, max_length=args.max_length, batch_size=args.batch_size,
+                         tasks=tuple(t for t in (args.tasks or "").split(",") if t), limit=args.limit,
+                         eval_examples=args.eval_examples, seed=args.seed)
+    report = train(resolve_base(args.base), Path(args.dataset), Path(args.out), config)
+    text = (f"{report.examples} examples ({report.skipped_too_long} too long), {config.steps} steps at {report.seconds_per_step} s/step "
+            f"on {report.device}; loss {report.log[0]['loss']} -> {report.log[-1]['loss']}; "
+            f"validation loss {report.val_loss_before} -> {report.val_loss_after}\nadapter: {report.out}")
+    _emit(args, {k: v for k, v in vars(report).items() if k != "log"}, text)
+    return EXIT_OK
+
+
+def cmd_tune_export(args: argparse.Namespace) -> int:
+    from rag_coach.tuning.chat import resolve_base
+    from rag_coach.tuning.export import export
+
+    base = resolve_base(args.base)
+    path = export(Path(args.adapter), base, Path(args.out))
+    data: dict[str, Any] = {"out": str(path)}
+    if args.verify_layout:
+        from rag_coach.tuning.export import compare_layout
+        from rag_coach.tuning.train import load_base_model
+
+        data["layout"] = compare_layout(base, load_base_model(base))
+        log.info("max |GGUF - transformers| / mean |w| per tensor, stored order vs llama-permuted: %s", data["layout"])
+    _emit(args, data, f"GGUF LoRA written and checked against the base: {path}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag-coach", description="Company-specific interview prep, offline.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -296,6 +433,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--queries", help="labelled query set (JSONL); default: the shipped set")
     p.add_argument("--beir", help="a BEIR-layout folder, indexed into a throw-away index")
     p.set_defaults(func=cmd_eval_retrieval)
+    p = ev.add_parser("answers", help="coaching answers: citation validity, fact recall, contamination, refusals")
+    _common(p)
+    _llm_flags(p)
+    p.add_argument("--quick", action="store_true", help="a small subset (CI)")
+    p.set_defaults(func=cmd_eval_answers)
+    p = ev.add_parser("report", help="all sets on several model variants, side by side (Markdown + JSON)")
+    _common(p)
+    p.add_argument("--variants", default="embedded", help="comma list: embedded, embedded+adapter=PATH[@scale], gguf:PATH, ollama:MODEL")
+    p.add_argument("--quick", action="store_true", help="a small subset of every set (CI)")
+    p.add_argument("--limit-graded", type=int, help="graded answers to grade per variant (default: all 108)")
+    p.add_argument("--price-per-cpu-hour", type=float, default=0.04, help="USD per vCPU-hour for the cost line")
+    p.add_argument("--out", default="reports/latest", help="folder for report.md and report.json")
+    p.set_defaults(func=cmd_eval_report)
     p = ev.add_parser("feedback", help="interview feedback vs hand grades: validity, agreement, ordering, refusals")
     _common(p)
     _llm_flags(p)
@@ -314,6 +464,52 @@ def build_parser() -> argparse.ArgumentParser:
     _llm_flags(p)
     p.add_argument("--questions", type=int, default=20)
     p.set_defaults(func=cmd_bench_chat)
+
+    questions = sub.add_parser("questions", help="question bank tools").add_subparsers(dest="what", required=True)
+    p = questions.add_parser("generate", help="generate new bank questions grounded on the bank and company guide")
+    _common(p)
+    _llm_flags(p)
+    p.add_argument("--company", required=True, help="company slug (or general)")
+    p.add_argument("--round", required=True, help="a concrete round, e.g. coding")
+    p.add_argument("--topic", required=True, help="a topic of the round (registry.yaml topics)")
+    p.add_argument("--difficulty", default="medium", choices=["easy", "medium", "hard"])
+    p.add_argument("-n", type=int, default=1, help="how many questions to generate (default 1)")
+    p.add_argument("--max-attempts", type=int, default=3, help="model calls per question before giving up")
+    p.add_argument("--append-to", help="append accepted questions to this bank YAML file (asks first)")
+    p.add_argument("--yes", action="store_true", help="append without asking")
+    p.set_defaults(func=cmd_questions_generate)
+    tune = sub.add_parser("tune", help="LoRA behaviour tuning: dataset, train, export").add_subparsers(dest="what", required=True)
+    p = tune.add_parser("dataset", help="build the chat-format tuning dataset (feedback, follow-ups, hints)")
+    _common(p)
+    p.add_argument("--out", default="artifacts/tuning/dataset.jsonl", help="JSONL file to write")
+    p.add_argument("--val-fraction", type=float, default=0.2, help="share of question ids held out for validation")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--base", default="gemma3-270m", help="model whose tokenizer counts tokens in the statistics")
+    p.set_defaults(func=cmd_tune_dataset)
+    p = tune.add_parser("train", help="train a LoRA adapter (PEFT) on a GGUF base model")
+    _common(p)
+    p.add_argument("--base", required=True, help="gemma3-270m, qwen2.5-coder-1.5b-instruct or PATH.gguf")
+    p.add_argument("--dataset", required=True, help="JSONL from `rag-coach tune dataset`")
+    p.add_argument("--out", required=True, help="folder for the PEFT adapter, training log and loss curve")
+    p.add_argument("--rank", type=int, default=8)
+    p.add_argument("--alpha", type=float, default=16.0)
+    p.add_argument("--target-modules", default="q_proj,v_proj")
+    p.add_argument("--steps", type=int, default=20)
+    p.add_argument("--lr", type=float, default=2e-4)
+    p.add_argument("--max-length", type=int, default=512, help="tokens; feedback prompts need about 1400")
+    p.add_argument("--batch-size", type=int, default=1)
+    p.add_argument("--tasks", help="comma-separated subset of feedback,follow_up,hint (default: all)")
+    p.add_argument("--limit", type=int, help="use at most N training examples")
+    p.add_argument("--eval-examples", type=int, default=4, help="validation examples for the loss before/after")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_tune_train)
+    p = tune.add_parser("export", help="convert a PEFT adapter to a GGUF LoRA for llama.cpp / Ollama")
+    _common(p)
+    p.add_argument("--adapter", required=True, help="PEFT adapter folder from `rag-coach tune train`")
+    p.add_argument("--base", required=True, help="the base it was trained on: model key or PATH.gguf")
+    p.add_argument("--out", required=True, help="GGUF file to write")
+    p.add_argument("--verify-layout", action="store_true", help="also compare GGUF q/k/v rows with the transformers weights (slow)")
+    p.set_defaults(func=cmd_tune_export)
     return parser
 
 

@@ -14,6 +14,8 @@ from rag_coach.retrieval.retriever import Retriever
 from rag_coach.settings import Settings
 
 if TYPE_CHECKING:
+    from rag_coach.practice import PracticeService
+    from rag_coach.progress.store import ProgressStore
     from rag_coach.interview.questions import QuestionBank
     from rag_coach.interview.session import InterviewService
 
@@ -63,4 +65,19 @@ class Services:
         from rag_coach.interview.session import InterviewService
 
         grader = Grader(self.backend, self.question_bank, self.settings)
-        return InterviewService(self.question_bank, grader, Screener(self.embedder, self.settings.interview))
+        screener = Screener(self.embedder, self.settings.interview)
+        return InterviewService(
+            self.question_bank, grader, screener, default_time_limit_min=self.settings.interview.default_time_limit_min
+        )
+
+    @cached_property
+    def progress(self) -> ProgressStore:
+        from rag_coach.progress.store import ProgressStore
+
+        return ProgressStore.in_data_dir(self.settings.data_dir)
+
+    @cached_property
+    def practice(self) -> PracticeService:
+        from rag_coach.practice import PracticeService
+
+        return PracticeService(self.interviews, self.question_bank, self.progress)

@@ -40,10 +40,11 @@ KEY_DIMENSION: dict[str, str] = {
     "product": "solution_quality",
     "ml_design": "modeling",
 }
-# Limits for constrained decoding: short enough to keep generation fast on CPU.
-EVIDENCE_CHARS = 120
-ITEM_CHARS = 140
-MAX_ITEMS = 3
+# Limits of the published object. The decoding schema has no maxLength (llama.cpp expands it into
+# deeply nested grammar rules that slowed sampling by about a third); finalize() cuts long strings.
+EVIDENCE_CHARS = 200
+ITEM_CHARS = 300
+MAX_ITEMS = 3  # per list in the model's reply (the published object allows 5)
 
 
 @lru_cache(maxsize=1)
@@ -73,20 +74,34 @@ def schema_for(round: str, mistake_ids: list[str] | None = None, *, full: bool =
     overall, time and hints are filled in by code. ``mistake_ids`` restricts ``mistake_id`` to
     those ids or null. ``full=True`` gives the complete per-round feedback object.
     """
-    evidence_chars, item_chars, max_items = (200, 300, 5) if full else (EVIDENCE_CHARS, ITEM_CHARS, MAX_ITEMS)
+    max_items = 5 if full else MAX_ITEMS
+    evidence_len: dict[str, Any] = {"maxLength": EVIDENCE_CHARS} if full else {}
+    item_len: dict[str, Any] = {"maxLength": ITEM_CHARS} if full else {}
     dimension = {
         "type": "object",
         "additionalProperties": False,
         "required": ["evidence", "score"],
         "properties": {
-            "evidence": {"type": "string", "maxLength": evidence_chars},
+            "evidence": {"type": "string", **evidence_len},
             "score": {"type": "integer", "enum": [1, 2, 3, 4]},
         },
     }
     names = list(dimensions_for(round))
     mistake: dict[str, Any] = {"enum": [*mistake_ids, None]} if mistake_ids else {"type": ["string", "null"]}
-    text_list = {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": item_chars}, "maxItems": max_items}
+    text_list = {"type": "array", "items": {"type": "string", "minLength": 1, **item_len}, "maxItems": max_items}
+    weaknesses = {
+        "type": "array",
+        "maxItems": max_items,
+        "items": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["text", "mistake_id"],
+            "properties": {"text": {"type": "string", "minLength": 1, **item_len}, "mistake_id": mistake},
+        },
+    }
+    # weaknesses first: a small model that names the flaws before scoring scores more strictly
     props: dict[str, Any] = {
+        "weaknesses": weaknesses,
         "dimensions": {
             "type": "object",
             "additionalProperties": False,
@@ -94,16 +109,6 @@ def schema_for(round: str, mistake_ids: list[str] | None = None, *, full: bool =
             "properties": {n: copy.deepcopy(dimension) for n in names},
         },
         "strengths": {**text_list, "minItems": 0 if full else 1},
-        "weaknesses": {
-            "type": "array",
-            "maxItems": max_items,
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["text", "mistake_id"],
-                "properties": {"text": {"type": "string", "minLength": 1, "maxLength": item_chars}, "mistake_id": mistake},
-            },
-        },
         "next_steps": {**text_list, "minItems": 0 if full else 1},
     }
     if full:
@@ -112,7 +117,10 @@ def schema_for(round: str, mistake_ids: list[str] | None = None, *, full: bool =
             "question_id": base["question_id"],
             "round": {"const": round},
             "overall": {"type": "integer", "enum": [1, 2, 3, 4]},
-            **props,
+            "dimensions": props["dimensions"],
+            "strengths": props["strengths"],
+            "weaknesses": props["weaknesses"],
+            "next_steps": props["next_steps"],
             "time_used_s": base["time_used_s"],
             "hints_used": base["hints_used"],
         }
@@ -223,18 +231,24 @@ def compute_overall(scores: list[int]) -> int:
     return max(1, min(4, overall))
 
 
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def finalize(draft: dict[str, Any], question_id: str, round: str, *, hints_used: int = 0, time_used_s: float | None = None) -> dict[str, Any]:
     """Complete feedback object from a validated model draft: hint penalty, overall, ids, time."""
     penalised = apply_hint_penalty(draft, round, hints_used)
     dims = penalised["dimensions"]
+    for dim in dims.values():
+        dim["evidence"] = dim["evidence"][:EVIDENCE_CHARS]  # a prefix of a quote is still a quote
     return {
         "question_id": question_id,
         "round": round,
         "overall": compute_overall([int(d["score"]) for d in dims.values()]),
         "dimensions": dims,
-        "strengths": list(penalised["strengths"]),
-        "weaknesses": list(penalised["weaknesses"]),
-        "next_steps": list(penalised["next_steps"]),
+        "strengths": [_clip(t, ITEM_CHARS) for t in penalised["strengths"]],
+        "weaknesses": [dict(w, text=_clip(w["text"], ITEM_CHARS)) for w in penalised["weaknesses"]],
+        "next_steps": [_clip(t, ITEM_CHARS) for t in penalised["next_steps"]],
         "time_used_s": None if time_used_s is None else float(f"{float(time_used_s):.1f}"),
         "hints_used": int(hints_used),
     }

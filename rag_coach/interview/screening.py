@@ -1,8 +1,10 @@
 """Decide BEFORE grading whether an answer can be graded: empty/too short, keyboard mash, off-topic.
 
 The model is never asked to score an answer that fails here; the candidate gets a readable reason.
-Thresholds live in ``settings.interview`` and were calibrated on ``graded_answers.jsonl`` (see
-:func:`calibrate` and the module notes in the README of the interview package).
+Thresholds live in ``settings.interview`` and were calibrated on ``graded_answers.jsonl`` with
+:func:`calibrate`: valid answers' cosine to the question is at least 0.133 (5th percentile 0.238),
+the off-topic one scores 0.082 (threshold 0.11); valid answers have at most 15.7% non-word tokens
+and at least 42 words, keyboard mash 100%.
 """
 
 from __future__ import annotations

@@ -75,7 +75,9 @@ class InterviewService:
         screener: Screener,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        default_time_limit_min: float = 45,
     ) -> None:
+        self.default_time_limit_min = default_time_limit_min
         self.bank = bank
         self.grader = grader
         self.screener = screener
@@ -88,7 +90,7 @@ class InterviewService:
         round: str,
         difficulty: str | None = None,
         topic: str | None = None,
-        time_limit_min: float = 45,
+        time_limit_min: float | None = None,
         exclude_ids: Iterable[str] = (),
     ) -> InterviewSession:
         """A new session on a bank question (the company's own or a general one) matching the filters."""
@@ -99,7 +101,7 @@ class InterviewService:
             round=round,
             question=question,
             started_at=self.clock(),
-            time_limit_s=float(time_limit_min) * 60.0,
+            time_limit_s=float(time_limit_min or self.default_time_limit_min) * 60.0,
         )
         log.info("interview %s started: %s (%s, %s)", session.id, question.id, company, round)
         return session

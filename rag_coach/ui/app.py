@@ -47,22 +47,21 @@ def build_ui(services: Services):
     import gradio as gr
 
     from rag_coach.ui.chat_tab import build_chat_tab
+    from rag_coach.ui.interview_tab import build_interview_tab
+    from rag_coach.ui.progress_tab import build_progress_tab
 
     with gr.Blocks(title="rag_coach — interview prep", analytics_enabled=False) as demo:
-        gr.Markdown("# rag_coach\nCompany-specific interview coaching from a sourced corpus. Runs offline on this machine.")
+        with gr.Row():
+            gr.Markdown("# rag_coach\nCompany-specific interview coaching from a sourced corpus. Runs offline on this machine.")
+            profile = gr.Textbox(value="default", label="Profile (keeps separate progress histories)", scale=0,
+                                 min_width=220, elem_id="rc-profile")
         with gr.Tabs():
             with gr.Tab("Coach chat", id="chat"):
                 build_chat_tab(services)
-            try:
-                from rag_coach.ui.interview_tab import build_interview_tab
-                from rag_coach.ui.progress_tab import build_progress_tab
-            except ImportError:  # pragma: no cover - tabs land with their issue
-                build_interview_tab = build_progress_tab = None
-            if build_interview_tab is not None:
-                with gr.Tab("Mock interview", id="interview"):
-                    build_interview_tab(services)
-                with gr.Tab("Progress", id="progress"):
-                    build_progress_tab(services)
+            with gr.Tab("Mock interview", id="interview"):
+                build_interview_tab(services, profile)
+            with gr.Tab("Progress", id="progress") as progress_tab:
+                build_progress_tab(services, profile, progress_tab)
     return demo
 
 

@@ -123,3 +123,11 @@ def test_finalize_builds_a_published_feedback_object_and_markdown(bank: Question
     md = render_markdown(fb, bank)
     assert "| approach | 3/4 |" in md and "**Overall: 4/4**" in md
     assert "mistake.hashing.check_before_insert_order" in md and bank.mistake("mistake.hashing.check_before_insert_order").title in md
+
+
+def test_finalize_clips_long_strings_to_the_published_limits(bank: QuestionBank) -> None:
+    obj = draft("behavioral", ANSWER)
+    obj["strengths"] = ["x" * 500]
+    fb = finalize(validate(obj, "behavioral", bank, ANSWER).feedback, "q.amazon.behavioral.customer_obsession_1", "behavioral")
+    assert len(fb["strengths"][0]) == 300
+    jsonschema.validate(fb, published_schema())

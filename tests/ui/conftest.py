@@ -35,3 +35,20 @@ def fake_app(settings: Settings, embedder) -> Iterator[tuple[str, Services]]:
     url, _ = start_app(settings, services)
     yield url, services
     services.retriever.close()
+
+
+ANSWER = ("I would reverse the linked list of shipments in place with three pointers prev, current and next. "
+          "First I handle the empty list, then walk once, so it is O(n) time and O(1) extra space.")
+
+
+@pytest.fixture()
+def interview_app(settings: Settings, embedder) -> Iterator[tuple[str, Services]]:
+    """The app with a FakeLLM scripted to return schema-valid feedback for ANSWER (UI plumbing only)."""
+    from tests.interview.helpers import reply
+
+    ingest(settings, embedder=embedder)
+    fake = FakeLLM([reply("coding", ANSWER, score=3, mistake_id="mistake.linked_list.empty_input")])
+    services = Services(settings, backend_override=fake, embedder_override=embedder)
+    url, _ = start_app(settings, services)
+    yield url, services
+    services.retriever.close()

@@ -66,3 +66,25 @@ def test_app_py_exits_with_a_clear_message_on_open_bind(tmp_path) -> None:
     repo = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "app.py", "--host", "0.0.0.0"], cwd=repo, capture_output=True, text=True, timeout=120)
     assert out.returncode == 2 and "without authentication" in out.stderr
+
+
+def test_missing_index_and_missing_model_are_readable_chat_messages(settings, embedder, tmp_path) -> None:
+    from rag_coach.index.ingest import ingest
+    from rag_coach.services import Services
+    from tests.ui.conftest import start_app
+
+    services = Services(settings, embedder_override=embedder)  # no index built yet
+    url, _ = start_app(settings, services)
+    history, sources, _ = Client(url, verbose=False).predict("What is a bar raiser?", [], "amazon", "all", api_name="/ask")
+    text = str(history[-1]["content"])
+    assert "no index in" in text and "rag-coach ingest" in text and "Traceback" not in text
+
+    ingest(settings, embedder=embedder)
+    missing = settings.model_copy(update={"llm": settings.llm.model_copy(update={"model_path": tmp_path / "gone.gguf"}),
+                                          "coach": settings.coach.model_copy(update={"min_relevance": 0.0})})
+    services = Services(missing, embedder_override=embedder)
+    url, _ = start_app(missing, services)
+    history, sources, _ = Client(url, verbose=False).predict("What is a bar raiser?", [], "amazon", "all", api_name="/ask")
+    text = str(history[-1]["content"])
+    assert "gone.gguf not found: run `rag-coach models pull`" in text
+    services.retriever.close()

@@ -50,3 +50,37 @@ def test_chat_shows_sources_then_a_streamed_cited_answer(fake_app, page) -> None
     page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
     page.locator("#rc-new").click()
     page.get_by_text("You asked: What is Googleyness?").wait_for(state="detached")
+
+
+def test_mock_interview_with_hint_and_follow_up_then_feedback_and_progress(interview_app, page) -> None:
+    from tests.ui.conftest import ANSWER
+
+    url, services = interview_app
+    page.goto(url, wait_until="domcontentloaded")
+    page.get_by_role("tab", name="Mock interview").click()
+    pick(page, "iv-company", "Amazon")
+    pick(page, "iv-round", "Coding / data structures and algorithms")
+    page.locator("#iv-start").click()
+    page.get_by_text("q.amazon.coding.reverse_shipments").wait_for()
+    assert "⏱" in page.locator("#iv-timer").inner_text()
+    page.locator("#iv-hint").click()
+    page.get_by_text("Hint 1/3: Think about three pointers").wait_for()
+    page.locator("#iv-follow").click()
+    page.get_by_text("Interviewer (follow-up): Do it recursively").wait_for()
+    page.locator("#iv-follow-answer textarea").fill("Recursively I would reverse the rest and fix the next pointer.")
+    page.locator("#iv-follow-send").click()
+    page.get_by_text("You: Recursively I would reverse").wait_for()
+    page.locator("#iv-answer textarea").fill(ANSWER)
+    page.locator("#iv-finish").click()
+    page.get_by_text("Feedback ready").wait_for()
+    feedback = page.locator("#iv-feedback").inner_text()
+    assert "Forgets the empty list" in feedback and "mistake.linked_list.empty_input" in feedback
+    assert "hints used: 1" in feedback
+    page.locator("#iv-download").wait_for()
+    page.screenshot(path=str(ARTIFACTS / "interview_feedback.png"), full_page=True)
+    grading_prompt = services.backend.requests[-1]["messages"][-1]["content"]
+    assert "Recursively I would reverse" in grading_prompt  # the follow-up answer reached the grader
+    page.get_by_role("tab", name="Progress").click()
+    page.get_by_text("1 finished interviews").wait_for()
+    assert "linked list" in page.locator("#pg-summary").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "progress.png"), full_page=True)

@@ -1,0 +1,1 @@
+"""Grounded generation of new bank questions: constrained JSON, validation, near-duplicate rejection, metrics."""

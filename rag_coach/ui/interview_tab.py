@@ -1,0 +1,135 @@
+"""Mock interview tab: question from the bank, visible timer, hints, follow-ups, rubric feedback."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+
+from rag_coach.errors import UserFacingError, friendly
+from rag_coach.practice import RECOMMEND, Started
+from rag_coach.services import Services
+from rag_coach.ui.render import scores_chart
+
+log = logging.getLogger(__name__)
+ANY = "any"
+DOWNLOADS = Path(tempfile.gettempdir()) / "rag_coach_feedback"
+
+
+def _clock(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"⏱ {seconds // 60:02d}:{seconds % 60:02d} left"
+
+
+def _question_md(started: Started, registry) -> str:
+    q = started.session.question
+    head = f"**{registry.company_name(started.session.company)} · {registry.round_name(q.round)} · {q.topic.replace('_', ' ')} · {q.difficulty}**  (`{q.id}`)"
+    why = f"\n\n_{started.reason}_" if started.reason else ""
+    return f"{head}{why}\n\n### Question\n{q.prompt}"
+
+
+def build_interview_tab(services: Services, profile: gr.Textbox) -> None:
+    registry = services.registry
+    topics_for = lambda rnd: [("Recommend for me", RECOMMEND), ("Any topic", ANY)] + [  # noqa: E731
+        (t.replace("_", " "), t) for t in registry.topics.get(rnd, ())]
+    state = gr.State(None)
+    with gr.Row():
+        company = gr.Dropdown([(n, s) for s, n in registry.companies.items()], value="amazon", label="Company", elem_id="iv-company")
+        round_ = gr.Dropdown([(n, s) for s, n in registry.rounds.items() if s != "all"], value="coding", label="Round", elem_id="iv-round")
+        difficulty = gr.Dropdown([("Any", ANY)] + [(d, d) for d in registry.difficulties], value=ANY, label="Difficulty", elem_id="iv-difficulty")
+        topic = gr.Dropdown(topics_for("coding"), value=ANY, label="Topic", elem_id="iv-topic")
+        minutes = gr.Number(value=services.settings.interview.default_time_limit_min, label="Minutes", precision=0, minimum=1, elem_id="iv-minutes")
+    start = gr.Button("Start interview", variant="primary", elem_id="iv-start")
+    timer_md = gr.Markdown("", elem_id="iv-timer", elem_classes=["rc-timer"])
+    question_md = gr.Markdown("Choose a company, round and topic, then start.", elem_id="iv-question")
+    transcript = gr.Markdown("", elem_id="iv-transcript")
+    answer = gr.Textbox(label="Your answer (explain your approach as you would out loud)", lines=8, elem_id="iv-answer")
+    code = gr.Code(label="Code", language="python", lines=12, visible=True, elem_id="iv-code")
+    with gr.Row():
+        hint = gr.Button("Hint", elem_id="iv-hint")
+        follow = gr.Button("Ask me a follow-up", elem_id="iv-follow")
+        finish = gr.Button("Finish and get feedback", variant="primary", elem_id="iv-finish")
+    follow_answer = gr.Textbox(label="Answer to the follow-up", lines=3, elem_id="iv-follow-answer")
+    send_follow = gr.Button("Send follow-up answer", elem_id="iv-follow-send")
+    status = gr.Markdown("", elem_id="iv-status")
+    feedback_md = gr.Markdown("", elem_id="iv-feedback")
+    scores = gr.Plot(label="Scores (1–4)", visible=False, elem_id="iv-scores")
+    download = gr.File(label="Feedback JSON", visible=False, elem_id="iv-download")
+    ticker = gr.Timer(1.0, active=False)
+
+    round_.change(lambda r: (gr.update(choices=topics_for(r), value=ANY), gr.update(visible=r == "coding")),
+                  [round_], [topic, code], api_name=False)
+
+    def on_start(profile_name, company_slug, round_slug, diff, top, mins):
+        try:
+            started = services.practice.start(profile_name or "default", company_slug, round_slug,
+                                              None if diff == ANY else diff, None if top == ANY else top, float(mins or 45))
+        except (LookupError, ValueError, *UserFacingError) as exc:
+            return None, "", f"⚠️ {exc}", "", gr.Timer(active=False), "", gr.update(visible=False), gr.update(visible=False)
+        remaining = services.interviews.remaining_s(started.session)
+        return (started, _clock(remaining), _question_md(started, registry), "", gr.Timer(active=True), "",
+                gr.update(visible=False), gr.update(visible=False))
+
+    def on_tick(started: Started | None):
+        if started is None or started.session.finished:
+            return gr.update(), gr.Timer(active=False)
+        remaining = services.interviews.remaining_s(started.session)
+        text = _clock(remaining) if remaining > 0 else "⏱ Time is up — finish when you are ready."
+        return text, gr.Timer(active=remaining > 0)
+
+    def on_hint(started: Started | None, log_md: str):
+        if started is None:
+            return log_md + "\n\n_Start an interview first._"
+        text = services.interviews.hint(started.session)
+        n = len(started.session.hints_used)
+        return log_md + f"\n\n**Hint {n}/3:** {text}"
+
+    def on_follow(started: Started | None, log_md: str):
+        if started is None:
+            return log_md + "\n\n_Start an interview first._"
+        text = services.interviews.follow_up(started.session)
+        return log_md + (f"\n\n**Interviewer (follow-up):** {text}" if text else "\n\n_No more follow-ups for this question._")
+
+    def on_follow_answer(started: Started | None, log_md: str, text: str):
+        if started is None or not text.strip():
+            return log_md, text
+        try:
+            services.interviews.answer_follow_up(started.session, text)
+        except RuntimeError as exc:
+            return log_md + f"\n\n_{exc}_", text
+        return log_md + f"\n\n**You:** {text.strip()}", ""
+
+    def on_finish(profile_name, started: Started | None, answer_text: str, code_text: str):
+        if started is None:
+            yield "_Start an interview first._", "", gr.update(), gr.update(), gr.Timer(active=False)
+            return
+        yield "Grading your answer with the local model… (this can take a minute on a CPU)", "", gr.update(visible=False), gr.update(visible=False), gr.Timer(active=False)
+        try:
+            result = services.practice.finish(profile_name or "default", started, answer_text, code_text or "")
+        except UserFacingError as exc:
+            yield f"⚠️ {friendly(exc)}", "", gr.update(visible=False), gr.update(visible=False), gr.Timer(active=False)
+            return
+        if result.status == "refused":
+            yield f"**Not scored.** {result.reason}", "", gr.update(visible=False), gr.update(visible=False), gr.Timer(active=False)
+            return
+        if result.status != "ok" or result.feedback is None:
+            yield (f"⚠️ **Feedback failed**: {result.reason} No score was given rather than an invented one; try again.",
+                   "", gr.update(visible=False), gr.update(visible=False), gr.Timer(active=False))
+            return
+        from rag_coach.interview.feedback import render_markdown
+
+        path = services.practice.feedback_file(result, DOWNLOADS, started.session.id)
+        note = " (repaired once)" if result.repaired else ""
+        yield (f"Feedback ready{note}: overall **{result.feedback['overall']}/4**.", render_markdown(result.feedback, services.question_bank),
+               gr.update(value=scores_chart(result.feedback), visible=True), gr.update(value=str(path), visible=True),
+               gr.Timer(active=False))
+
+    start.click(on_start, [profile, company, round_, difficulty, topic, minutes],
+                [state, timer_md, question_md, transcript, ticker, feedback_md, scores, download], api_name=False)
+    ticker.tick(on_tick, [state], [timer_md, ticker], api_name=False)
+    hint.click(on_hint, [state, transcript], [transcript], api_name=False)
+    follow.click(on_follow, [state, transcript], [transcript], api_name=False)
+    send_follow.click(on_follow_answer, [state, transcript, follow_answer], [transcript, follow_answer], api_name=False)
+    finish.click(on_finish, [profile, state, answer, code], [status, feedback_md, scores, download, ticker], api_name="finish_interview")

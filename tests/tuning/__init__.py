@@ -1,0 +1,1 @@
+"""Tests for rag_coach.tuning: dataset, training, GGUF export."""

@@ -1,0 +1,91 @@
+"""The tuning dataset: serving prompts, valid feedback targets, labelled variants, a split by question."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from rag_coach.interview.evaluate import load_rows
+from rag_coach.interview.feedback import validate
+from rag_coach.interview.grading import Grader
+from rag_coach.interview.questions import QuestionBank
+from rag_coach.settings import Settings
+from rag_coach.tuning.dataset import TASKS, build_dataset, read_jsonl, statistics_of, write_jsonl
+from rag_coach.tuning.labels import pick_evidence, variants
+
+
+@pytest.fixture(scope="module")
+def examples(tuning_bank: QuestionBank, tuning_settings: Settings) -> list[dict[str, Any]]:
+    return build_dataset(tuning_bank, tuning_settings, val_fraction=0.2, seed=0)
+
+
+def _answer(user: str) -> str:
+    return user.split("<answer>\n", 1)[1].split("\n</answer>", 1)[0]
+
+
+def test_split_is_by_question_and_covers_every_task(examples: list[dict[str, Any]]) -> None:
+    train = {e["question_id"] for e in examples if e["split"] == "train"}
+    val = {e["question_id"] for e in examples if e["split"] == "validation"}
+    assert train and val and not train & val
+    for task in TASKS:
+        assert {e["split"] for e in examples if e["task"] == task} == {"train", "validation"}
+    assert 0.1 < len(val) / (len(train) + len(val)) < 0.3
+
+
+def test_every_example_has_the_serving_roles(examples: list[dict[str, Any]]) -> None:
+    for ex in examples:
+        assert [m["role"] for m in ex["messages"]] == ["system", "user", "assistant"], ex["id"]
+        assert all(m["content"].strip() for m in ex["messages"])
+
+
+def test_feedback_prompt_is_the_grader_prompt(examples: list[dict[str, Any]], tuning_bank: QuestionBank,
+                                              tuning_settings: Settings) -> None:
+    grader = Grader(None, tuning_bank, tuning_settings)  # type: ignore[arg-type]
+    rows = {r["id"]: r for r in load_rows()}
+    for ex in [e for e in examples if e["task"] == "feedback"]:
+        row = rows[ex["id"].split(".")[1]]
+        question = tuning_bank.get(ex["question_id"])
+        served = grader.build_messages(question, _answer(ex["messages"][1]["content"]), company=row["company"])
+        assert ex["messages"][:2] == served
+
+
+def test_every_feedback_target_validates_with_quoted_evidence(examples: list[dict[str, Any]], tuning_bank: QuestionBank) -> None:
+    feedback = [e for e in examples if e["task"] == "feedback"]
+    assert len(feedback) >= 108
+    for ex in feedback:
+        target = json.loads(ex["messages"][-1]["content"])
+        result = validate(target, ex["round"], tuning_bank, _answer(ex["messages"][1]["content"]))
+        assert result.ok, (ex["id"], result.errors)
+        assert result.notes == [] and result.evidence_missing == 0, (ex["id"], result.notes)
+
+
+def test_variant_lowers_its_dimension_and_links_the_mistake(tuning_bank: QuestionBank) -> None:
+    row = {"id": "x", "question_id": "q", "round": "coding", "quality": "good", "expected_mistake_ids": [],
+           "answer": "I ask if the list can be empty. I keep a map from value to index and check it before inserting. "
+                     "Time is O(n) and space is O(n). An empty list returns [] and I tested [5, 5].",
+           "reference": {"dimensions": {"complexity_analysis": 4, "edge_cases": 4}}}
+    found = dict(variants(row))
+    assert "O(n)" not in found["no_complexity"]["answer"]
+    assert found["no_complexity"]["reference"]["dimensions"]["complexity_analysis"] == 1
+    assert found["no_complexity"]["expected_mistake_ids"][0] == "mistake.communication.no_complexity_stated"
+    assert found["no_edge_cases"]["reference"]["dimensions"] == {"complexity_analysis": 4, "edge_cases": 1}
+    assert pick_evidence(row["answer"], "complexity_analysis") == "Time is O(n) and space is O(n)."
+
+
+def test_follow_up_and_hint_targets_come_from_the_bank(examples: list[dict[str, Any]], tuning_bank: QuestionBank) -> None:
+    for ex in examples:
+        if ex["task"] == "hint":
+            rung = int(ex["source"].removeprefix("rung"))
+            assert ex["messages"][-1]["content"] == tuning_bank.get(ex["question_id"]).hints[rung - 1]
+        elif ex["task"] == "follow_up":
+            assert any(ex["messages"][-1]["content"].endswith(f) for f in tuning_bank.get(ex["question_id"]).follow_ups)
+
+
+def test_jsonl_round_trip_and_statistics(examples: list[dict[str, Any]], tmp_path) -> None:
+    path = write_jsonl(examples[:30], tmp_path / "d.jsonl")
+    assert read_jsonl(path) == examples[:30]
+    stats = statistics_of(examples)
+    assert stats["examples"] == len(examples) and stats["length_unit"] == "chars"
+    assert set(stats["lengths"]) == set(TASKS)
