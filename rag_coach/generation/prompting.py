@@ -26,8 +26,11 @@ def _texts(lo: int, hi: int) -> dict[str, Any]:
     return {"type": "array", "items": item, "minItems": lo, "maxItems": hi}
 
 
-def generation_schema(mistake_ids: Sequence[str], with_principles: bool = False) -> dict[str, Any]:
-    """Self-contained schema (no ``$ref``) for constrained decoding; id, round, topic, difficulty and source are set by code."""
+def generation_schema(mistake_ids: Sequence[str], principles: Sequence[str] = ()) -> dict[str, Any]:
+    """Self-contained schema (no ``$ref``) for constrained decoding; id, round, topic, difficulty and source are set by code.
+
+    ``principles`` (the company's principles used in its bank) become an optional enum list; none: no field.
+    """
     mistakes: dict[str, Any] = {"type": "array", "maxItems": MAX_MISTAKES if mistake_ids else 0}
     mistakes["items"] = {"type": "string", "enum": list(mistake_ids)} if mistake_ids else {"type": "string"}
     props: dict[str, Any] = {
@@ -38,8 +41,8 @@ def generation_schema(mistake_ids: Sequence[str], with_principles: bool = False)
         "mistake_ids": mistakes,
         "level": {"type": "array", "items": {"type": "string", "maxLength": 20}, "maxItems": 3},
     }
-    if with_principles:
-        props["principles"] = {"type": "array", "items": {"type": "string", "maxLength": 60}, "maxItems": 3}
+    if principles:
+        props["principles"] = {"type": "array", "items": {"type": "string", "enum": list(principles)}, "maxItems": 3}
     return {
         "type": "object",
         "additionalProperties": False,
@@ -68,6 +71,11 @@ def pick_examples(bank: QuestionBank, company: str, round: str, topic: str, diff
         rest.sort(key=lambda q: (q.company != company, q.difficulty != difficulty, q.id))
         chosen += rest[: k - len(chosen)]
     return chosen
+
+
+def company_principles(bank: QuestionBank, company: str) -> list[str]:
+    """Principles the company's own bank questions probe (e.g. Amazon's Leadership Principles), sorted."""
+    return sorted({p for q in bank.questions.values() if q.company == company for p in q.principles})
 
 
 def candidate_mistakes(bank: QuestionBank, round: str, topic: str, examples: Sequence[Question], limit: int = 8) -> list[Mistake]:

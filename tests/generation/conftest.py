@@ -29,7 +29,7 @@ def reply(prompt: str = NOVEL_A, *, hints: list[str] | None = None, mistake_ids:
         "rubric": ["Uses a hash set or map keyed by the pair", "States O(n) time and space", "Handles an empty log"],
         "hints": HINTS if hints is None else hints,
         "follow_ups": ["What if the log does not fit in memory?", "Return all such members"],
-        "mistake_ids": ["mistake.hashing.duplicates_overwrite"] if mistake_ids is None else mistake_ids,
+        "mistake_ids": [] if mistake_ids is None else mistake_ids,
         **extra,
     }
     return json.dumps(data)

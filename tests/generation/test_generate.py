@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pytest
 
+from rag_coach.generation import prompting
 from rag_coach.generation.generate import DEFAULT_THRESHOLD, GenerationError, QuestionGenerator, nn_similarities
 from rag_coach.index.ingest import ingest
 from rag_coach.services import Services
@@ -17,12 +18,13 @@ GIFT_CARD = "q.amazon.coding.gift_card_pair"
 
 
 def test_valid_reply_is_accepted_with_code_assigned_fields(generator, services, fake) -> None:
+    fake.replies = [reply(mistake_ids=["mistake.hashing.duplicates_overwrite"])]  # linked by the easy example below
     report = generator.generate("amazon", "coding", "hashing", "easy", n=1, max_attempts=2)
     assert [a.status for a in report.attempts] == ["accepted"]
     q = report.accepted[0]
     assert re.fullmatch(r"q\.amazon\.coding\.gen_[0-9a-f]{8}", q.id)
     assert (q.source, q.round, q.topic, q.difficulty, q.company) == ("generated", "coding", "hashing", "easy", "amazon")
-    assert q.prompt == NOVEL_A and len(q.hints) == 3
+    assert q.prompt == NOVEL_A and len(q.hints) == 3 and q.mistake_ids == ["mistake.hashing.duplicates_overwrite"]
     request = fake.requests[0]
     schema = request["json_schema"]
     assert schema["properties"]["hints"]["minItems"] == schema["properties"]["hints"]["maxItems"] == 3
@@ -106,3 +108,19 @@ def test_threshold_separates_bank_paraphrases_from_distinct_problems(generator, 
         assert (float(va @ vb) >= DEFAULT_THRESHOLD) is duplicate, (a, b, float(va @ vb))
     nn = nn_similarities(gen.round_index("coding").vectors)
     assert np.median(nn) < DEFAULT_THRESHOLD < nn.max()
+
+
+def test_reply_cut_at_the_length_cap_is_rejected(generator, fake) -> None:
+    long_prompt = ("Given a log of orders, " * 40)[: prompting.PROMPT_CHARS]
+    fake.replies = [reply(prompt=long_prompt), reply()]
+    report = generator.generate("amazon", "coding", "hashing", n=1, max_attempts=2)
+    assert [a.status for a in report.attempts] == ["invalid", "accepted"]
+    assert "cut at" in report.attempts[0].reason
+
+
+def test_behavioral_principles_are_limited_to_the_company_bank(services) -> None:
+    principles = prompting.company_principles(services.question_bank, "amazon")
+    assert "Ownership" in principles and "Googleyness" not in principles
+    schema = prompting.generation_schema(["mistake.behavioral.no_reflection"], principles)
+    assert schema["properties"]["principles"]["items"]["enum"] == principles
+    assert "principles" not in prompting.generation_schema([], [])["properties"]
