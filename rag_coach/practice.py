@@ -42,8 +42,7 @@ class PracticeService:
         if topic == RECOMMEND:
             pool = self.bank.filter(company, round)
             rec = recommend(self.store, profile, pool, company, round)
-            session = self.interviews.start(company, round, time_limit_min=time_limit_min)
-            session.question = rec.question  # the recommender chose among bank questions only
+            session = self.interviews.start(company, round, time_limit_min=time_limit_min, question=rec.question)
             return Started(session, rec.reason, now)
         seen = self.store.seen_question_ids(profile)  # unseen first; repeats only when all were seen
         session = self.interviews.start(company, round, difficulty, topic, time_limit_min, exclude_ids=seen)

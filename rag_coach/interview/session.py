@@ -92,9 +92,11 @@ class InterviewService:
         topic: str | None = None,
         time_limit_min: float | None = None,
         exclude_ids: Iterable[str] = (),
+        question: Question | None = None,
     ) -> InterviewSession:
-        """A new session on a bank question (the company's own or a general one) matching the filters."""
-        question = self.bank.pick(company, round, difficulty, topic, exclude_ids, self.rng)
+        """A new session on a bank question (the company's own or a general one) matching the filters,
+        or on ``question`` when the caller already chose one from the bank (recommendations)."""
+        question = question or self.bank.pick(company, round, difficulty, topic, exclude_ids, self.rng)
         session = InterviewSession(
             id=uuid.uuid4().hex[:12],
             company=company,
