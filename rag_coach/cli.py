@@ -194,6 +194,15 @@ def cmd_bench_chat(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_bench_load(args: argparse.Namespace) -> int:
+    from rag_coach.evaluation.load import LoadOptions, run_load
+
+    options = LoadOptions(users=args.users, seconds=args.seconds, chat=args.chat, url=args.url, pid=args.pid)
+    report = run_load(_llm_overrides(args, _settings(args)), options)
+    _emit(args, report, report["text"])
+    return EXIT_OK if report["ok"] else EXIT_ERROR
+
+
 def cmd_grade(args: argparse.Namespace) -> int:
     from rag_coach.interview.feedback import render_markdown
     from rag_coach.interview.questions import QuestionBankError
@@ -464,6 +473,15 @@ def build_parser() -> argparse.ArgumentParser:
     _llm_flags(p)
     p.add_argument("--questions", type=int, default=20)
     p.set_defaults(func=cmd_bench_chat)
+    p = bench.add_parser("load", help="concurrent candidates against the app: retrieval, then chat turns; memory")
+    _common(p)
+    _llm_flags(p)
+    p.add_argument("--users", type=int, default=20, help="concurrent candidates in the retrieval phase")
+    p.add_argument("--seconds", type=float, default=60, help="length of the retrieval phase")
+    p.add_argument("--chat", type=int, default=4, help="concurrent full chat turns with the model afterwards")
+    p.add_argument("--url", help="use the app running here instead of starting one")
+    p.add_argument("--pid", type=int, help="with --url: the app's process id, to sample its memory")
+    p.set_defaults(func=cmd_bench_load)
 
     questions = sub.add_parser("questions", help="question bank tools").add_subparsers(dest="what", required=True)
     p = questions.add_parser("generate", help="generate new bank questions grounded on the bank and company guide")

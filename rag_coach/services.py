@@ -42,11 +42,14 @@ class Services:
 
     @cached_property
     def backend(self) -> ChatBackend:
+        """The model, shared by chat and grading; one generation at a time (retrieval stays concurrent)."""
+        from rag_coach.llm.serialized import SerializedBackend
+
         if self.backend_override is not None:
-            return self.backend_override
+            return SerializedBackend(self.backend_override)
         from rag_coach.llm.factory import make_backend
 
-        return make_backend(self.settings)
+        return SerializedBackend(make_backend(self.settings))
 
     @cached_property
     def coach(self) -> Coach:
@@ -64,10 +67,11 @@ class Services:
         from rag_coach.interview.screening import Screener
         from rag_coach.interview.session import InterviewService
 
-        grader = Grader(self.backend, self.question_bank, self.settings)
+        grader = Grader(self.backend, self.question_bank, self.settings, self.embedder)
         screener = Screener(self.embedder, self.settings.interview)
         return InterviewService(
-            self.question_bank, grader, screener, default_time_limit_min=self.settings.interview.default_time_limit_min
+            self.question_bank, grader, screener, default_time_limit_min=self.settings.interview.default_time_limit_min,
+            max_input_chars=self.settings.interview.max_input_chars,
         )
 
     @cached_property

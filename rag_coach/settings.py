@@ -64,6 +64,9 @@ class CoachSettings(BaseModel):
         0.40, description="Top dense cosine below which retrieval counts as nothing relevant: the 5th percentile of the labelled set (0.397)."
     )
     history_tokens: int = Field(1500, ge=0, description="Budget for earlier turns in the prompt.")
+    max_message_chars: int = Field(
+        4000, ge=100, description="Longer chat messages are cut to this many characters, with a notice to the user."
+    )
 
 
 class AppSettings(BaseModel):
@@ -89,6 +92,9 @@ class InterviewSettings(BaseModel):
     grading_max_tokens: int = Field(450, ge=64, description="Token budget of the grader's JSON reply.")
     max_answer_chars: int = Field(2000, ge=200, description="Longer answers are cut to this length in the grading prompt.")
     candidate_mistakes: int = Field(5, ge=0, le=20, description="Catalog mistakes offered to the grader per question.")
+    max_input_chars: int = Field(
+        8000, ge=200, description="Answer, code and follow-up boxes are cut to this many characters, with a notice."
+    )
 
 
 class Settings(BaseSettings):
@@ -98,6 +104,11 @@ class Settings(BaseSettings):
 
     corpus_dir: Path = Path("corpus")
     index_dir: Path = Path("indexes")
+    chroma_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^/\s]+/?$",
+        description="A Chroma server (http://host:port) for the vectors; default: a Chroma folder inside index_dir.",
+    )
     data_dir: Path = Field(default_factory=default_data_dir)
     embedding_model: str = Field(
         "all-MiniLM-L6-v2",

@@ -185,5 +185,20 @@ def shipped_settings(tmp_path_factory: pytest.TempPathFactory, embedder: Embedde
     return s
 
 
+@pytest.fixture(scope="session")
+def shipped_bank_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings over the shipped corpus with an empty index (question bank and catalogs only)."""
+    tmp = tmp_path_factory.mktemp("bank")
+    return load_settings(corpus_dir=SHIPPED_CORPUS, index_dir=tmp / "index", data_dir=tmp / "data")
+
+
+@pytest.fixture(scope="session")
+def bank(shipped_bank_settings: Settings):
+    """The shipped question bank and mistake catalogs."""
+    from rag_coach.interview.questions import QuestionBank
+
+    return QuestionBank.load(shipped_bank_settings)
+
+
 def dedent(text: str) -> str:
     return textwrap.dedent(text)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from rag_coach.services import Services
 from tests.fakes import FakeLLM
-from tests.interview.helpers import reply
+from tests.interview.helpers import scripted
 from tests.ui.conftest import ANSWER
 
 
 def test_recommend_then_finish_records_progress(settings, embedder) -> None:
-    fake = FakeLLM([reply("coding", ANSWER, score=2, mistake_id="mistake.linked_list.empty_input")])
+    fake = scripted(FakeLLM(), 2, "mistake.linked_list.empty_input")
     services = Services(settings, backend_override=fake, embedder_override=embedder)
     started = services.practice.start("alice", "amazon", "coding", topic="recommend")
     assert started.session.question.id in {q.id for q in services.question_bank.filter("amazon", "coding")}

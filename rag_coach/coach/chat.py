@@ -16,6 +16,7 @@ from rag_coach.llm.base import ChatBackend, Message, Usage
 from rag_coach.retrieval.filters import Filters
 from rag_coach.retrieval.retriever import Hit, Retriever
 from rag_coach.settings import Settings
+from rag_coach.textsafety import CleanText, clean_input
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ class TurnResult:
     model: str
     adapter: str | None
     dropped_citations: list[int] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # for the user, e.g. "your message was cut"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,6 +60,7 @@ class TurnResult:
             "backend": self.backend,
             "model": self.model,
             "adapter": self.adapter,
+            "notices": self.notices,
         }
 
 
@@ -80,6 +83,18 @@ class Coach:
 
     def system_for(self, session: ChatSession) -> str:
         return system_prompt(self.registry.company_name(session.company), self.registry.round_name(session.round))
+
+    def clean_question(self, question: str) -> CleanText:
+        """The message as the coach uses it: control characters removed, cut to ``coach.max_message_chars``."""
+        return clean_input(question, self.settings.coach.max_message_chars)
+
+    def sources(self, question: str, company: str, round: str) -> tuple[list[Hit], bool]:
+        """Retrieval only (no model): the passages a turn would cite for ``question``. Unknown slugs are refused."""
+        if company not in self.registry.companies:
+            raise ValueError(f"unknown company '{company}': use one of {', '.join(self.registry.companies)}")
+        if round not in self.registry.rounds:
+            raise ValueError(f"unknown round '{round}': use one of {', '.join(self.registry.rounds)}")
+        return self.retrieve(ChatSession(company, round), self.clean_question(question).text)
 
     def retrieve(self, session: ChatSession, question: str) -> tuple[list[Hit], bool]:
         filters = Filters(company=session.company, round=session.round)  # company + general, round + all
@@ -105,7 +120,14 @@ class Coach:
         return f"{previous} {question}"
 
     def turn(self, session: ChatSession, question: str) -> Iterator[TurnEvent]:
+        """Sources, then answer tokens, then the result. A backend failure raises (LLMError) and leaves
+        ``session.history`` as it was before the turn, so the next turn works once the backend is back."""
         started = time.perf_counter()
+        cleaned = self.clean_question(question)
+        question = cleaned.text
+        notice = cleaned.notice()
+        if notice:
+            log.warning("chat message cut from %d to %d characters", cleaned.original_chars, cleaned.limit)
         hits, grounded = self.retrieve(session, self.retrieval_query(session, question))
         retrieval_ms = (time.perf_counter() - started) * 1000
         yield TurnEvent("sources", sources=hits)
@@ -116,13 +138,19 @@ class Coach:
         usage = Usage()
         pieces: list[str] = []
         first_token_ms = None
-        for piece in self.backend.stream_chat(
+        stream = self.backend.stream_chat(
             messages, max_tokens=self.settings.llm.max_answer_tokens, temperature=self.settings.llm.temperature, usage=usage
-        ):
-            if first_token_ms is None:
-                first_token_ms = (time.perf_counter() - started) * 1000
-            pieces.append(piece)
-            yield TurnEvent("token", text=piece)
+        )
+        try:
+            for piece in stream:
+                if first_token_ms is None:
+                    first_token_ms = (time.perf_counter() - started) * 1000
+                pieces.append(piece)
+                yield TurnEvent("token", text=piece)
+        finally:  # an abandoned turn must not keep the model (and its lock) busy
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
         raw = "".join(pieces)
         answer, used, dropped = clean_citations(raw, len(hits))
         if dropped:
@@ -144,6 +172,7 @@ class Coach:
             model=info.model,
             adapter=info.adapter,
             dropped_citations=dropped,
+            notices=[notice] if notice else [],
         )
         yield TurnEvent("done", result=result)
 

@@ -19,7 +19,7 @@ def _first_error(exc: ValidationError) -> tuple[str, str]:
 
 def _entry_label(item: Any, index: int) -> str:
     ident = item.get("id") if isinstance(item, dict) else None
-    return f"entry {index + 1}" + (f" ({ident})" if ident else "")
+    return f"entry {index + 1}" + (f" ({ident})" if isinstance(ident, str) and ident else "")
 
 
 def render_question(q: Question) -> str:
@@ -50,6 +50,8 @@ def parse_questions(raw: dict[str, Any], meta: DocMeta, doc_id: str, path: Path 
         label = _entry_label(item, index)
         if not isinstance(item, dict):
             raise DocumentError(path, f"{label}: must be a mapping of fields", "questions")
+        if "company" in item:
+            raise DocumentError(path, f"{label}: remove 'company'; it comes from the bank's own metadata", "questions.company")
         try:
             q = Question(**item, company=meta.company)
         except (ValidationError, TypeError) as exc:

@@ -9,17 +9,18 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from rag_coach.documents.banks import parse_mistakes, parse_questions
 from rag_coach.documents.markdown import parse_sections, split_front_matter
 from rag_coach.documents.metadata import validate_metadata
 from rag_coach.documents.models import Document, DocumentError
 from rag_coach.documents.pdf import extract_pages, pdf_sections
 from rag_coach.documents.registry import REGISTRY_FILE, Registry
+from rag_coach.documents.yamlio import YamlProblem, parse_yaml
 
 DOCUMENT_SUFFIXES = {".md", ".markdown", ".yaml", ".yml", ".pdf", ".txt"}
 SIDECAR_SUFFIX = ".meta.yaml"
+YAML_SUFFIXES = (".yaml", ".yml")
+YAML_KINDS = ("question_bank", "mistake_catalog")  # only these are YAML; only they hold questions or mistakes
 
 
 @dataclass(frozen=True)
@@ -101,15 +102,27 @@ def _load_sidecar(source: SourceFile) -> dict:
         raise DocumentError(
             source.rel, f"needs a sidecar metadata file {Path(source.rel).name.rsplit('.', 1)[0]}{SIDECAR_SUFFIX}"
         )
+    sidecar_rel = Path(source.rel).with_name(source.sidecar.name).as_posix()
     try:
-        raw = yaml.safe_load(_read_text(source.sidecar.read_bytes(), source.rel + " sidecar"))
-    except yaml.YAMLError as exc:
-        raise DocumentError(source.sidecar.name, f"sidecar is not valid YAML: {str(exc).splitlines()[0]}") from exc
+        raw = parse_yaml(_read_text(source.sidecar.read_bytes(), sidecar_rel))
+    except YamlProblem as exc:
+        raise DocumentError(sidecar_rel, f"sidecar is not valid YAML: {exc}") from None
     return raw if isinstance(raw, dict) else {}
 
 
 def load_document(source: SourceFile, registry: Registry, max_bytes: int) -> Document:
     """Load and validate one file. Raises :class:`DocumentError` with the file, field and fix."""
+    doc = _load_document(source, registry, max_bytes)
+    if doc.meta.kind in YAML_KINDS and source.path.suffix.lower() not in YAML_SUFFIXES:
+        raise DocumentError(
+            source.rel, f"a {doc.meta.kind} must be a YAML file (see corpus/README.md); prose needs a guide kind", "kind"
+        )
+    if not doc.sections:
+        raise DocumentError(source.rel, "no content found; add text after the metadata or delete the file")
+    return doc
+
+
+def _load_document(source: SourceFile, registry: Registry, max_bytes: int) -> Document:
     rel = source.rel
     size = source.path.stat().st_size
     if size > max_bytes:
@@ -133,9 +146,9 @@ def load_document(source: SourceFile, registry: Registry, max_bytes: int) -> Doc
         meta = validate_metadata(_load_sidecar(source), rel, registry)
         return Document(doc_id, Path(rel), meta, parse_sections(text, doc_id, meta.title, registry.confidence or (), rel))
     try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise DocumentError(rel, f"not valid YAML: {str(exc).splitlines()[0]}") from None
+        raw = parse_yaml(text)
+    except YamlProblem as exc:
+        raise DocumentError(rel, f"not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise DocumentError(rel, "a YAML document must be a mapping with metadata and a questions or mistakes list")
     meta = validate_metadata(raw, rel, registry)
@@ -146,8 +159,6 @@ def load_document(source: SourceFile, registry: Registry, max_bytes: int) -> Doc
         doc.mistakes, doc.sections = parse_mistakes(raw, meta, rel, registry)
     else:
         raise DocumentError(rel, "YAML documents must be a question_bank or mistake_catalog; write guides in Markdown", "kind")
-    if not doc.sections:
-        raise DocumentError(rel, "no content found")
     return doc
 
 

@@ -31,6 +31,11 @@ def validate_metadata(raw: Any, path: Path | str, registry: Registry) -> DocMeta
     for name in REQUIRED_FIELDS:
         if raw.get(name) in (None, "", []):
             raise DocumentError(path, "missing; add it to the front matter or sidecar (see corpus/README.md)", name)
+    for name in ("company", "round", "kind", "title"):
+        if not isinstance(raw[name], (str, int, float, dt.date)):
+            raise DocumentError(path, f"must be a single text value, not a {type(raw[name]).__name__}", name)
+    if not str(raw["title"]).strip():
+        raise DocumentError(path, "is blank; give the document a title", "title")
     checks = (("company", registry.companies), ("round", registry.rounds), ("kind", registry.kinds))
     for name, valid in checks:
         value = str(raw[name])

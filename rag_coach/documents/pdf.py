@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from rag_coach.documents.markdown import CONFIDENCE, slugify
+from rag_coach.documents.markdown import confidence_label, slugify
 from rag_coach.documents.models import DocumentError, Section
 
 
@@ -35,10 +35,9 @@ def pdf_sections(
     lines: list[tuple[int, str]] = [
         (number, line.rstrip()) for number, text in enumerate(pages, start=1) for line in text.splitlines()
     ]
+    labels = [confidence_label(line) for _, line in lines]
     heading_at = {
-        i - 1
-        for i, (_, line) in enumerate(lines)
-        if i > 0 and (m := CONFIDENCE.match(line)) and m.group(1).lower() in valid_confidence and lines[i - 1][1].strip()
+        i - 1 for i in range(1, len(lines)) if labels[i] is not None and labels[i] in valid_confidence and lines[i - 1][1].strip()
     }
     sections: list[Section] = []
     if not heading_at:
@@ -51,6 +50,7 @@ def pdf_sections(
     current: tuple[str, str | None, int] | None = None
     buffer: list[str] = []
     seen: dict[str, int] = {}
+    used: set[str] = set()
 
     def flush() -> None:
         text = "\n".join(buffer).strip()
@@ -61,6 +61,10 @@ def pdf_sections(
         base = f"{doc_id}#{slugify(heading)}"
         seen[base] = seen.get(base, 0) + 1
         sid = base if seen[base] == 1 else f"{base}-{seen[base]}"
+        while sid in used:  # e.g. headings 'A', 'A' and 'A 2'
+            seen[base] += 1
+            sid = f"{base}-{seen[base]}"
+        used.add(sid)
         sections.append(Section(sid, (title, heading), text, confidence, page=page))
 
     skip_next = False
@@ -70,8 +74,7 @@ def pdf_sections(
             continue
         if i in heading_at:
             flush()
-            label = CONFIDENCE.match(lines[i + 1][1]).group(1).lower()  # type: ignore[union-attr]
-            current = (line.strip(), label, page)
+            current = (line.strip(), labels[i + 1], page)
             skip_next = True
             continue
         if line.strip() == title.strip() and not sections and not buffer:

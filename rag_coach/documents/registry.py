@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from rag_coach.documents.yamlio import YamlProblem, parse_yaml
 
 REGISTRY_FILE = "registry.yaml"
 
@@ -39,9 +39,11 @@ def load_registry(corpus_dir: Path) -> Registry:
             "(see corpus/README.md)"
         )
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        data = parse_yaml(path.read_text(encoding="utf-8")) or {}
+    except (YamlProblem, UnicodeDecodeError) as exc:
         raise RegistryError(f"{path}: not valid YAML ({exc})") from exc
+    if not isinstance(data, dict):
+        raise RegistryError(f"{path}: must be a YAML mapping with companies, rounds and kinds")
     for key in ("companies", "rounds", "kinds"):
         if not isinstance(data.get(key), dict) or not data[key]:
             raise RegistryError(f"{path}: field '{key}' must be a non-empty mapping of slug: display name")
@@ -49,6 +51,9 @@ def load_registry(corpus_dir: Path) -> Registry:
         raise RegistryError(f"{path}: 'companies' must include 'general'")
     if "all" not in data["rounds"]:
         raise RegistryError(f"{path}: 'rounds' must include 'all'")
+    for key in ("topics", "confidence"):
+        if not isinstance(data.get(key) or {}, dict):
+            raise RegistryError(f"{path}: field '{key}' must be a mapping")
     topics = {str(k): tuple(v or ()) for k, v in (data.get("topics") or {}).items()}
     return Registry(
         companies={str(k): str(v) for k, v in data["companies"].items()},

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -46,18 +47,21 @@ class Embedder:
         self.model_name = model_name
         self.batch_size = batch_size
         self._model = None
+        self._load_lock = threading.Lock()  # concurrent first requests must not each load a copy
 
     def _load(self):
         if self._model is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            path = resolve_model_path(self.model_name)
-            from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+            with self._load_lock:
+                if self._model is None:
+                    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                    path = resolve_model_path(self.model_name)
+                    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
-            log.info("loading embedding model %s from %s", self.model_name, path)
-            self._model = HuggingFaceEmbedding(
-                model_name=str(path), device="cpu", embed_batch_size=self.batch_size, normalize=True
-            )
+                    log.info("loading embedding model %s from %s", self.model_name, path)
+                    self._model = HuggingFaceEmbedding(
+                        model_name=str(path), device="cpu", embed_batch_size=self.batch_size, normalize=True
+                    )
         return self._model
 
     @property

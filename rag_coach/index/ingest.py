@@ -13,7 +13,8 @@ from rag_coach.documents.models import DocumentError
 from rag_coach.documents.registry import load_registry
 from rag_coach.index.chunking import Chunk, chunk_document
 from rag_coach.index.embedding import Embedder
-from rag_coach.index.store import Generation, IndexDir, IndexError_, Manifest, write_atomic
+from rag_coach.index.errors import IndexError_, writing_index
+from rag_coach.index.store import Generation, IndexDir, Manifest, write_atomic
 from rag_coach.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def ingest(
     """Bring the index in line with the corpus. Unchanged files cost a hash; bad files are reported, not fatal."""
     started = time.perf_counter()
     registry = load_registry(settings.corpus_dir)
-    index = IndexDir(settings.index_dir)
+    index = IndexDir(settings.index_dir, settings.chroma_url)
     embedder = embedder or Embedder(settings.embedding_model, settings.embedding_batch_size)
     report = IngestReport()
     with index.lock():
@@ -126,7 +127,11 @@ def ingest(
         gone = [rel for rel in (old.files if old else {}) if rel not in new_files]
         report.deleted = len(gone)
 
-        if current is not None and not fresh and not gone and not force:
+        moving = current is not None and index.moves_store(current)
+        if moving:
+            log.info("moving the vectors from %s to a new generation (chroma_url changed)", current.store.describe())
+        if current is not None and not fresh and not gone and not force and not moving:
+            index.remove_abandoned()  # what a killed run left behind; the live generation is not touched
             report.chunks = sum(len(f["chunk_ids"]) for f in new_files.values())
             report.seconds = time.perf_counter() - started
             return report
@@ -137,28 +142,29 @@ def ingest(
         stale = [cid for cid in old_chunks if cid not in wanted_ids]
         log.info("%d chunks to embed, %d to remove", len(to_embed), len(stale))
 
-        work = index.new_working_copy(current)
-        try:
-            dimension = old.dimension if old else 0
-            if to_embed:
-                _upsert(work, to_embed, embedder, max(1, settings.embedding_batch_size * 4), progress)
-                dimension = dimension or len(embedder.embed_query("dimension"))
-            if stale:
-                collection = work.collection()
-                for start in range(0, len(stale), 5000):
-                    collection.delete(ids=stale[start : start + 5000])
-            if not dimension:
-                dimension = len(embedder.embed_query("dimension"))
-            by_id = {**old_chunks, **{c.chunk_id: c for chunks in fresh.values() for c in chunks}}
-            ordered = [by_id[cid] for rel in sorted(new_files) for cid in new_files[rel]["chunk_ids"]]
-            work.collection()  # the collection exists even for an empty corpus
-            work.write_chunks(ordered)
-            manifest = Manifest(settings.embedding_model, dimension, chunking, dict(sorted(new_files.items())))
-            write_atomic(work.manifest_path, manifest.to_json())
-            index.publish(work)
-        except BaseException:
-            work.close()
-            raise  # the working copy is abandoned; the live generation is untouched
+        with writing_index(index.path, index.chroma_url):
+            work = index.new_working_copy(current)
+            try:
+                dimension = old.dimension if old else 0
+                if to_embed:
+                    _upsert(work, to_embed, embedder, max(1, settings.embedding_batch_size * 4), progress)
+                    dimension = dimension or len(embedder.embed_query("dimension"))
+                if stale:
+                    collection = work.collection()
+                    for start in range(0, len(stale), 5000):
+                        collection.delete(ids=stale[start : start + 5000])
+                if not dimension:
+                    dimension = len(embedder.embed_query("dimension"))
+                by_id = {**old_chunks, **{c.chunk_id: c for chunks in fresh.values() for c in chunks}}
+                ordered = [by_id[cid] for rel in sorted(new_files) for cid in new_files[rel]["chunk_ids"]]
+                work.collection()  # the collection exists even for an empty corpus
+                work.write_chunks(ordered)
+                manifest = Manifest(settings.embedding_model, dimension, chunking, dict(sorted(new_files.items())))
+                write_atomic(work.manifest_path, manifest.to_json())
+                index.publish(work)
+            except BaseException:
+                index.discard(work)  # the live generation is untouched; the copy goes (or the next ingest removes it)
+                raise
         report.embedded = len(to_embed)
         report.chunks = len(ordered)
         report.seconds = time.perf_counter() - started
@@ -172,8 +178,8 @@ def build_from_chunks(
 
     ``vectors`` (one row per chunk) skips embedding: the synthetic benchmark corpora use it."""
     embedder = embedder or Embedder(settings.embedding_model, settings.embedding_batch_size)
-    index = IndexDir(settings.index_dir)
-    with index.lock():
+    index = IndexDir(settings.index_dir, settings.chroma_url)
+    with index.lock(), writing_index(index.path, index.chroma_url):
         work = index.new_working_copy(None)
         try:
             if vectors is None:
@@ -195,5 +201,5 @@ def build_from_chunks(
             write_atomic(work.manifest_path, manifest.to_json())
             return index.publish(work)
         except BaseException:
-            work.close()
+            index.discard(work)
             raise

@@ -10,7 +10,7 @@ from rag_coach.settings import Settings
 
 
 def index_stats(settings: Settings) -> dict[str, Any]:
-    gen = IndexDir(settings.index_dir).require_current()
+    gen = IndexDir(settings.index_dir, settings.chroma_url).require_current()
     manifest = gen.manifest()
     chunks = gen.load_chunks()
     return {
@@ -22,4 +22,5 @@ def index_stats(settings: Settings) -> dict[str, Any]:
         "by_round": dict(sorted(Counter(c.round for c in chunks).items())),
         "by_kind": dict(sorted(Counter(c.kind for c in chunks).items())),
         "embedding_model": manifest.embedding_model,
+        "vectors": gen.store.describe(),
     }

@@ -73,13 +73,23 @@ def evaluate_feedback(
                "truncated": result.truncated, "attempts": result.attempts, "seconds": round(result.seconds, 1),
                "prompt_tokens": result.prompt_tokens, "completion_tokens": result.completion_tokens,
                "screen": (result.screen or {}).get("code"), "feedback": result.feedback,
-               "evidence_dropped": sum("evidence for" in n for n in result.notes)}
+               "checks": result.checks,
+               "evidence_empty": sum(not d["evidence"] for d in (result.feedback or {}).get("dimensions", {}).values())}
         records.append(rec)
         log.info("[%d/%d] %s %s -> %s%s", i, len(rows), row["id"], row["quality"], result.status,
                  f" overall={result.feedback['overall']}" if result.feedback else "")
         if progress:
             progress(i, len(rows), rec)
     return summarise(records)
+
+
+def _p_yes_by_quality(records: list[dict[str, Any]]) -> dict[str, float]:
+    """Mean P(yes) of the rubric checks per answer quality: how far apart the model holds them."""
+    by: dict[str, list[float]] = defaultdict(list)
+    for r in records:
+        if r.get("checks"):
+            by[r["quality"]] += r["checks"]["rubric"]
+    return {q: round(statistics.mean(v), 3) for q, v in sorted(by.items(), key=lambda kv: ORDER.get(kv[0], 9)) if v}
 
 
 def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
@@ -128,7 +138,9 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
         "overall_exact": _share(sum(r["feedback"]["overall"] == r["reference"]["overall"] for r in ok), len(ok)),
         "spearman_overall": rho,
         "mistake_recall": _share(cited, len(expected)),
-        "evidence_dropped_rate": _share(sum(r["evidence_dropped"] for r in ok), dims_total),
+        "evidence_empty_rate": _share(sum(r["evidence_empty"] for r in ok), dims_total),
+
+        "rubric_p_yes_by_quality": _p_yes_by_quality(graded),
         "invalid_refused": f"{sum(r['status'] == 'refused' for r in invalid)}/{len(invalid)}",
         "invalid_reasons": {r["id"]: r["screen"] for r in invalid},
         "seconds_per_grading": round(statistics.mean(timed), 1) if timed else None,

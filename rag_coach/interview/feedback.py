@@ -1,26 +1,16 @@
-"""The feedback object: its published schema, validation, the hint penalty, the overall score, Markdown.
+"""The feedback object: its published schema, the grader's decoding schema, validation, Markdown.
 
-Rules (deterministic; the model only proposes dimension scores, evidence and comments):
-
-* Dimensions per round are defined in ``feedback_schema.json`` (``$defs/<round>_dimensions``), with
-  one-line definitions that also go into the grading prompt. Product: goal_clarification,
-  user_insight, solution_quality, prioritization, success_metrics. ML design: problem_framing,
-  data_features, modeling, evaluation, serving_monitoring.
-* Hint penalty: each hint used lowers the round's key dimension (:data:`KEY_DIMENSION`: coding
-  ``approach``, system_design ``high_level_design``, behavioral ``specificity_ownership``, product
-  ``solution_quality``, ml_design ``modeling``) by one point, never below 1. Hints are a nudge
-  towards the solution, so they discount the credit for finding it; other dimensions are untouched.
-* Overall: the mean of the (penalised) dimension scores, rounded so that a fraction of 0.6 or more
-  rounds up (2.5 -> 2, 2.6 -> 3); then capped at 2 if any dimension scored 1, since a missing
-  essential (no result, wrong code) is not averaged away. On the 108 hand-graded answers in
-  ``evaluation/sets/graded_answers.jsonl`` this rule reproduces the reference overall for 102.
+Dimensions per round are defined in ``feedback_schema.json`` (``$defs/<round>_dimensions``), with
+one-line definitions that also go into the grading prompt. The model's JSON part (the *draft*) is
+the written feedback: weaknesses tagged with catalog mistake ids, strengths, next steps. Scores come
+from the model's per-check P(yes) through the rules in :mod:`rag_coach.interview.scoring`; evidence
+is a sentence of the candidate's own answer, picked in code.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -29,21 +19,17 @@ from typing import TYPE_CHECKING, Any
 
 import jsonschema
 
+from rag_coach.interview.scoring import apply_hint_penalty, compute_overall, credit, dimension_scores, met_label
+
 if TYPE_CHECKING:
+    from rag_coach.documents.models import Question
     from rag_coach.interview.questions import QuestionBank
 
 SCHEMA_FILE = "feedback_schema.json"
-KEY_DIMENSION: dict[str, str] = {
-    "coding": "approach",
-    "system_design": "high_level_design",
-    "behavioral": "specificity_ownership",
-    "product": "solution_quality",
-    "ml_design": "modeling",
-}
-# Limits of the published object. The decoding schema has no maxLength (llama.cpp expands it into
-# deeply nested grammar rules that slowed sampling by about a third); finalize() cuts long strings.
+# Limits of the published object, and of each string the model writes under the grammar.
 EVIDENCE_CHARS = 200
 ITEM_CHARS = 300
+DECODE_CHARS = 160
 MAX_ITEMS = 3  # per list in the model's reply (the published object allows 5)
 
 
@@ -67,29 +53,13 @@ def dimensions_for(round: str) -> dict[str, str]:
     return {name: spec.get("description", "") for name, spec in defs[key]["properties"].items()}
 
 
-def schema_for(round: str, mistake_ids: list[str] | None = None, *, full: bool = False) -> dict[str, Any]:
-    """Self-contained schema for one round (no ``$ref``), used for constrained decoding.
+def _text_list(max_items: int, min_items: int, item_len: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": {"type": "string", "minLength": 1, **item_len}, "minItems": min_items, "maxItems": max_items}
 
-    The model's part (``full=False``) is dimensions, strengths, weaknesses and next_steps; ids,
-    overall, time and hints are filled in by code. ``mistake_ids`` restricts ``mistake_id`` to
-    those ids or null. ``full=True`` gives the complete per-round feedback object.
-    """
-    max_items = 5 if full else MAX_ITEMS
-    evidence_len: dict[str, Any] = {"maxLength": EVIDENCE_CHARS} if full else {}
-    item_len: dict[str, Any] = {"maxLength": ITEM_CHARS} if full else {}
-    dimension = {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["evidence", "score"],
-        "properties": {
-            "evidence": {"type": "string", **evidence_len},
-            "score": {"type": "integer", "enum": [1, 2, 3, 4]},
-        },
-    }
-    names = list(dimensions_for(round))
+
+def _weaknesses(max_items: int, mistake_ids: list[str] | None, item_len: dict[str, Any]) -> dict[str, Any]:
     mistake: dict[str, Any] = {"enum": [*mistake_ids, None]} if mistake_ids else {"type": ["string", "null"]}
-    text_list = {"type": "array", "items": {"type": "string", "minLength": 1, **item_len}, "maxItems": max_items}
-    weaknesses = {
+    return {
         "type": "array",
         "maxItems": max_items,
         "items": {
@@ -99,32 +69,50 @@ def schema_for(round: str, mistake_ids: list[str] | None = None, *, full: bool =
             "properties": {"text": {"type": "string", "minLength": 1, **item_len}, "mistake_id": mistake},
         },
     }
-    # weaknesses first: a small model that names the flaws before scoring scores more strictly
-    props: dict[str, Any] = {
-        "weaknesses": weaknesses,
-        "dimensions": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": names,
-            "properties": {n: copy.deepcopy(dimension) for n in names},
-        },
-        "strengths": {**text_list, "minItems": 0 if full else 1},
-        "next_steps": {**text_list, "minItems": 0 if full else 1},
-    }
-    if full:
-        base = published_schema()["properties"]
-        props = {
-            "question_id": base["question_id"],
-            "round": {"const": round},
-            "overall": {"type": "integer", "enum": [1, 2, 3, 4]},
-            "dimensions": props["dimensions"],
-            "strengths": props["strengths"],
-            "weaknesses": props["weaknesses"],
-            "next_steps": props["next_steps"],
-            "time_used_s": base["time_used_s"],
-            "hints_used": base["hints_used"],
+
+
+def schema_for(round: str, mistake_ids: list[str] | None = None, *, full: bool = False) -> dict[str, Any]:
+    """Self-contained schema for one round (no ``$ref``).
+
+    ``full=False``: the model's draft, used for constrained decoding: ``weaknesses`` first
+    (``mistake_id`` restricted to ``mistake_ids`` or null), then ``strengths`` and ``next_steps``.
+    ``full=True``: the complete per-round feedback object.
+    """
+    if not full:
+        # maxLength bounds every string: at temperature 0 the 1.5B model sometimes repeats one
+        # sentence until the token limit (seen on a long system-design answer), which no repair fixes
+        short = {"maxLength": DECODE_CHARS}
+        props: dict[str, Any] = {
+            "weaknesses": _weaknesses(MAX_ITEMS, mistake_ids, short),
+            "strengths": _text_list(2, 1, short),
+            "next_steps": _text_list(2, 1, short),
         }
-    return {"type": "object", "additionalProperties": False, "required": list(props), "properties": props}
+        return {"type": "object", "additionalProperties": False, "required": list(props), "properties": props}
+    names = list(dimensions_for(round))
+    base = published_schema()["properties"]
+    dimension = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["evidence", "score"],
+        "properties": {"evidence": {"type": "string", "maxLength": EVIDENCE_CHARS},
+                       "score": {"type": "integer", "enum": [1, 2, 3, 4]}},
+    }
+    item_len = {"maxLength": ITEM_CHARS}
+    props = {
+        "question_id": base["question_id"],
+        "round": {"const": round},
+        "overall": {"type": "integer", "enum": [1, 2, 3, 4]},
+        "dimensions": {"type": "object", "additionalProperties": False, "required": names,
+                       "properties": {n: copy.deepcopy(dimension) for n in names}},
+        "rubric": base["rubric"],
+        "strengths": _text_list(5, 0, item_len),
+        "weaknesses": _weaknesses(5, mistake_ids, item_len),
+        "next_steps": _text_list(5, 0, item_len),
+        "time_used_s": base["time_used_s"],
+        "hints_used": base["hints_used"],
+    }
+    required = [k for k in props if k != "rubric"]
+    return {"type": "object", "additionalProperties": False, "required": required, "properties": props}
 
 
 @dataclass
@@ -133,7 +121,6 @@ class Validation:
     errors: list[str] = field(default_factory=list)  # fatal: parse or schema errors
     notes: list[str] = field(default_factory=list)  # repairs made in code (nulled ids, dropped evidence)
     unknown_mistake_ids: list[str] = field(default_factory=list)
-    evidence_missing: int = 0
 
     @property
     def ok(self) -> bool:
@@ -176,20 +163,24 @@ def evidence_found(evidence: str, answer: str) -> bool:
     return True
 
 
-def validate(obj: Any, round: str, bank: QuestionBank, answer: str = "") -> Validation:
-    """Schema-check ``obj`` (the model's part, or a complete object if it has ``question_id``), then clean it.
+def _schema_errors(obj: Any, schema: dict[str, Any]) -> list[str]:
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(obj), key=lambda e: [str(p) for p in e.absolute_path])
+    msgs = [f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}" for e in errors[:5]]
+    return list(dict.fromkeys(msgs))
 
-    Unknown mistake ids are set to null and noted; evidence that does not occur in ``answer`` is
-    replaced by "" and counted. Schema errors are fatal (``ok`` is False).
+
+def validate(obj: Any, round: str, bank: QuestionBank) -> Validation:
+    """Schema-check ``obj`` (the model's draft, or a complete object if it has ``question_id``), then clean it.
+
+    Unknown mistake ids are set to null and noted. Schema errors are fatal (``ok`` is False).
     """
     full = isinstance(obj, dict) and "question_id" in obj
-    schema = schema_for(round, full=full)
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(obj), key=lambda e: [str(p) for p in e.absolute_path])
     if full:
-        errors += list(jsonschema.Draft202012Validator(published_schema()).iter_errors(obj))
+        errors = _schema_errors(obj, schema_for(round, full=True)) + _schema_errors(obj, published_schema())
+    else:
+        errors = _schema_errors(obj, schema_for(round))
     if errors:
-        msgs = [f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}" for e in errors[:5]]
-        return Validation(None, errors=list(dict.fromkeys(msgs)))
+        return Validation(None, errors=list(dict.fromkeys(errors)))
     result = Validation(copy.deepcopy(obj))
     fb = result.feedback
     assert fb is not None
@@ -199,59 +190,50 @@ def validate(obj: Any, round: str, bank: QuestionBank, answer: str = "") -> Vali
             result.unknown_mistake_ids.append(mid)
             result.notes.append(f"unknown mistake id '{mid}' set to null")
             weakness["mistake_id"] = None
-    for name, dim in fb["dimensions"].items():
-        quote = dim["evidence"].strip()
-        if quote and not evidence_found(quote, answer):
-            result.evidence_missing += 1
-            result.notes.append(f"evidence for {name} is not in the answer; dropped")
-            dim["evidence"] = ""
-        else:
-            dim["evidence"] = quote
     return result
-
-
-def apply_hint_penalty(feedback: dict[str, Any], round: str, hints_used: int) -> dict[str, Any]:
-    """Lower the round's key dimension by one point per hint, not below 1 (see module docstring)."""
-    out = copy.deepcopy(feedback)
-    key = KEY_DIMENSION[round]
-    if hints_used > 0 and key in out.get("dimensions", {}):
-        dim = out["dimensions"][key]
-        dim["score"] = max(1, int(dim["score"]) - hints_used)
-    return out
-
-
-def compute_overall(scores: list[int]) -> int:
-    """Mean rounded up only from .6, capped at 2 when any dimension is 1 (see module docstring)."""
-    if not scores:
-        raise ValueError("no dimension scores")
-    mean = sum(scores) / len(scores)
-    overall = math.floor(mean + 0.4 + 1e-9)
-    if min(scores) <= 1:
-        overall = min(overall, 2)
-    return max(1, min(4, overall))
 
 
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def finalize(draft: dict[str, Any], question_id: str, round: str, *, hints_used: int = 0, time_used_s: float | None = None) -> dict[str, Any]:
-    """Complete feedback object from a validated model draft: hint penalty, overall, ids, time."""
-    penalised = apply_hint_penalty(draft, round, hints_used)
-    dims = penalised["dimensions"]
-    for dim in dims.values():
-        dim["evidence"] = dim["evidence"][:EVIDENCE_CHARS]  # a prefix of a quote is still a quote
+@dataclass
+class Checks:
+    """The model's P(yes) per rubric item and per dimension, and the answer sentence that best shows each."""
+
+    rubric_p: list[float]
+    dimension_p: dict[str, float]
+    rubric_evidence: list[str]
+    dimension_evidence: dict[str, str]
+
+
+def finalize(draft: dict[str, Any], question: Question, checks: Checks, *, hints_used: int = 0,
+             time_used_s: float | None = None) -> dict[str, Any]:
+    """Complete feedback object: scores from the checks, evidence, hint penalty, overall, the written draft."""
+    scores = dimension_scores(question.rubric, checks.rubric_p, checks.dimension_p)
+    dimensions = {name: {"evidence": _clip(checks.dimension_evidence.get(name, "") if score > 1 else "", EVIDENCE_CHARS),
+                         "score": score} for name, score in scores.items()}
+    penalised = apply_hint_penalty({"dimensions": dimensions}, question.round, hints_used)["dimensions"]
+    rubric = []
+    for item, p, evidence in zip(question.rubric, checks.rubric_p, checks.rubric_evidence):
+        met = met_label(credit(p))
+        rubric.append({"item": _clip(item, ITEM_CHARS), "met": met, "evidence": _clip(evidence, EVIDENCE_CHARS) if met != "no" else ""})
     return {
-        "question_id": question_id,
-        "round": round,
-        "overall": compute_overall([int(d["score"]) for d in dims.values()]),
-        "dimensions": dims,
-        "strengths": [_clip(t, ITEM_CHARS) for t in penalised["strengths"]],
-        "weaknesses": [dict(w, text=_clip(w["text"], ITEM_CHARS)) for w in penalised["weaknesses"]],
-        "next_steps": [_clip(t, ITEM_CHARS) for t in penalised["next_steps"]],
+        "question_id": question.id,
+        "round": question.round,
+        "overall": compute_overall([int(d["score"]) for d in penalised.values()]),
+        "dimensions": penalised,
+        "rubric": rubric,
+        "strengths": [_clip(t, ITEM_CHARS) for t in draft["strengths"]],
+        "weaknesses": [dict(w, text=_clip(w["text"], ITEM_CHARS)) for w in draft["weaknesses"]],
+        "next_steps": [_clip(t, ITEM_CHARS) for t in draft["next_steps"]],
         "time_used_s": None if time_used_s is None else float(f"{float(time_used_s):.1f}"),
         "hints_used": int(hints_used),
     }
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ") if text else "—"
 
 
 def render_markdown(feedback: dict[str, Any], bank: QuestionBank) -> str:
@@ -265,8 +247,11 @@ def render_markdown(feedback: dict[str, Any], bank: QuestionBank) -> str:
         lines += [f"Time used: {minutes:.1f} min · hints used: {feedback.get('hints_used', 0)}", ""]
     lines += ["| Dimension | Score | Evidence from your answer |", "|---|---|---|"]
     for name, dim in feedback["dimensions"].items():
-        quote = dim["evidence"].replace("|", "\\|") if dim["evidence"] else "—"
-        lines.append(f"| {name.replace('_', ' ')} | {dim['score']}/4 | {quote} |")
+        lines.append(f"| {name.replace('_', ' ')} | {dim['score']}/4 | {_cell(dim['evidence'])} |")
+    if feedback.get("rubric"):
+        marks = {"yes": "✅ met", "partly": "◐ partly", "no": "❌ not shown"}
+        lines += ["", "### What the interviewer looks for", "", "| Rubric item | Your answer | Where |", "|---|---|---|"]
+        lines += [f"| {_cell(c['item'])} | {marks[c['met']]} | {_cell(c['evidence'])} |" for c in feedback["rubric"]]
     if feedback["strengths"]:
         lines += ["", "### Strengths", *[f"- {s}" for s in feedback["strengths"]]]
     if feedback["weaknesses"]:

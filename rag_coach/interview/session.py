@@ -18,6 +18,7 @@ from rag_coach.documents.models import Question
 from rag_coach.interview.grading import Grader, GradeResult
 from rag_coach.interview.questions import QuestionBank
 from rag_coach.interview.screening import Screener
+from rag_coach.textsafety import clean_input
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class InterviewSession:
     code: str = ""
     finished_at: float | None = None
     result: GradeResult | None = None
+    input_notices: list[str] = field(default_factory=list)  # "your answer was cut ..." for the last submission
 
     @property
     def finished(self) -> bool:
@@ -76,8 +78,10 @@ class InterviewService:
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
         default_time_limit_min: float = 45,
+        max_input_chars: int = 8000,
     ) -> None:
         self.default_time_limit_min = default_time_limit_min
+        self.max_input_chars = max_input_chars
         self.bank = bank
         self.grader = grader
         self.screener = screener
@@ -129,10 +133,13 @@ class InterviewService:
         session.follow_ups.append(text)
         return text
 
-    def answer_follow_up(self, session: InterviewSession, text: str) -> None:
+    def answer_follow_up(self, session: InterviewSession, text: str) -> str | None:
+        """Record the answer (control characters removed, cut to the input limit); returns a notice if it was cut."""
         if len(session.follow_ups) <= len(session.follow_up_answers):
             raise SessionError("no follow-up question is waiting for an answer; ask for one first")
-        session.follow_up_answers.append(text.strip())
+        clean = clean_input(text, self.max_input_chars)
+        session.follow_up_answers.append(clean.text.strip())
+        return clean.notice("follow-up answer")
 
     def elapsed_s(self, session: InterviewSession) -> float:
         end = session.finished_at if session.finished_at is not None else self.clock()
@@ -167,6 +174,9 @@ class InterviewService:
         """Stop the clock, screen and grade; time used and hints used go into the feedback."""
         if session.finished_at is None:
             session.finished_at = self.clock()
+        clean_answer, clean_code = clean_input(answer, self.max_input_chars), clean_input(code, self.max_input_chars)
+        answer, code = clean_answer.text, clean_code.text
+        session.input_notices = [n for n in (clean_answer.notice("answer"), clean_code.notice("code")) if n]
         session.answer, session.code = answer, code
         used = self.elapsed_s(session)
         result = self.grade_answer(
@@ -180,6 +190,7 @@ class InterviewService:
         )
         if used > session.time_limit_s:
             result.notes.append(f"over time by {used - session.time_limit_s:.0f} s")
+        result.notes += session.input_notices
         if result.status == "refused":
             session.finished_at = None  # the clock keeps running; the candidate can fix the answer and resubmit
         session.result = result

@@ -51,3 +51,16 @@ class ChatBackend(Protocol):
 
     def count_tokens(self, text: str) -> int:
         """Tokens ``text`` costs in this model (an estimate where the backend cannot tokenize locally)."""
+
+    def yes_probability(self, messages: list[Message]) -> float:
+        """P(the reply starts with "yes") against "no", from the next-token distribution (0.0-1.0).
+
+        Used for rubric checks: a probability carries more signal than a small model's greedy choice.
+        Backends that expose no probabilities return 1.0 or 0.0 from a one-token reply.
+        """
+
+
+def yes_share(yes: float, no: float) -> float:
+    """P(yes) / (P(yes) + P(no)); 0.5 when neither has any mass."""
+    total = yes + no
+    return yes / total if total > 0 else 0.5

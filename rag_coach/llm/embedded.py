@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from rag_coach.llm.base import BackendInfo, LLMError, Message, Usage
+from rag_coach.llm.base import BackendInfo, LLMError, Message, Usage, yes_share
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ class EmbeddedBackend:
         self._verify = verify  # called once with the model path before loading (size/sha check)
         self._llm: Any = None
         self._lock = threading.Lock()  # one generation at a time per loaded model
+        self._yes_no: tuple[list[int], list[int]] | None = None  # token ids of yes/no variants
         self.info = BackendInfo("embedded", self.model_path.name, str(self.adapter) if self.adapter else None, context_tokens)
 
     def check(self) -> None:
@@ -99,6 +100,33 @@ class EmbeddedBackend:
                 )
                 return formatter(messages=messages).prompt
         return "".join(f"{m['role']}: {m['content']}\n" for m in messages) + "assistant: "
+
+    def yes_probability(self, messages: list[Message]) -> float:
+        """Evaluate the prompt (reusing the cached common prefix) and read the next-token logits."""
+        import numpy as np
+
+        llm = self._load()
+        with self._lock:
+            if self._yes_no is None:
+                ids = lambda words: sorted({llm.tokenize(w.encode(), add_bos=False, special=False)[0] for w in words})  # noqa: E731
+                self._yes_no = (ids(("yes", "Yes", " yes", " Yes")), ids(("no", "No", " no", " No")))
+            tokens = llm.tokenize(self._format(messages).encode(), add_bos=True, special=True)
+            prefix = 0
+            for cached, new in zip(llm._input_ids[: llm.n_tokens], tokens):
+                if cached != new:
+                    break
+                prefix += 1
+            prefix = min(prefix, len(tokens) - 1)  # at least one token is evaluated, so the logits are fresh
+            if prefix > 0 and llm._ctx.kv_cache_seq_rm(-1, prefix, -1):
+                llm.n_tokens = prefix
+            else:
+                llm.reset()
+                prefix = 0
+            llm.eval(tokens[prefix:])
+            logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).astype(np.float64)
+        probs = np.exp(logits - logits.max())
+        yes, no = self._yes_no
+        return yes_share(float(probs[yes].sum()), float(probs[no].sum()))
 
     def count_tokens(self, text: str) -> int:
         return len(self._load().tokenize(text.encode(), add_bos=False, special=True))

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import ollama
 
-from rag_coach.llm.base import BackendInfo, LLMError, Message, Usage
+from rag_coach.llm.base import BackendInfo, LLMError, Message, Usage, yes_share
 from rag_coach.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -139,6 +139,11 @@ class OllamaBackend:
         """One sentence for a client/transport failure while ``doing`` something."""
         if isinstance(exc, (httpx.ConnectError, ConnectionError)):
             return self._unreachable()
+        if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):  # e.g. the server died mid-answer
+            return LLMError(
+                f"Ollama at {self.host} dropped the connection while {doing}: check that `ollama serve` is still "
+                "running (see its log), then try again."
+            )
         if isinstance(exc, httpx.TimeoutException):
             return LLMError(
                 f"Ollama at {self.host} did not answer within {self.settings.llm.timeout_s:g}s while {doing}: "
@@ -219,6 +224,28 @@ class OllamaBackend:
             raise LLMError(f"Ollama sent a malformed response while generating: {exc.__class__.__name__}.") from None
         if not done:
             raise LLMError(f"Ollama at {self.host} closed the stream before the answer finished: check the server log.")
+
+    def yes_probability(self, messages: list[Message]) -> float:
+        """One-token reply with ``logprobs``/``top_logprobs`` (Ollama >= 0.12); a server without them -> 1.0/0.0 from the text."""
+        if not self._checked:
+            self.check()
+        llm = self.settings.llm
+        options = {"num_predict": 1, "temperature": 0.0, "seed": llm.seed, "num_ctx": llm.context_tokens}
+        try:
+            response = self.client.chat(model=self.model, messages=[dict(m) for m in messages], stream=False,
+                                        options=options, logprobs=True, top_logprobs=10, keep_alive=KEEP_ALIVE)
+        except _CLIENT_ERRORS as exc:
+            raise self._translate(exc, "checking a rubric item") from None
+        except ValueError as exc:
+            raise LLMError(f"Ollama sent a malformed response while checking a rubric item: {exc.__class__.__name__}.") from None
+        first = (response.logprobs or [None])[0]
+        if first is not None and first.top_logprobs:
+            word = lambda t: t.token.strip().lower()  # noqa: E731
+            yes = sum(math.exp(t.logprob) for t in first.top_logprobs if word(t) == "yes")
+            no = sum(math.exp(t.logprob) for t in first.top_logprobs if word(t) == "no")
+            return yes_share(yes, no)
+        text = (response.message.content or "").strip().lower() if response.message is not None else ""
+        return 1.0 if text.startswith("yes") else 0.0
 
     def count_tokens(self, text: str) -> int:
         """Estimate ``ceil(len(text) / 4)``: the ollama client has no tokenize endpoint to ask."""

@@ -3,6 +3,13 @@
 Every method opens its own short-lived connection, so one :class:`ProgressStore` may be shared by
 several threads (UI sessions, the CLI); writes are additionally serialised by a lock and the
 database runs in WAL mode so readers never block the writer.
+
+Durability: each attempt is one INSERT in one transaction, with ``synchronous = FULL`` (the WAL is
+synced at every commit), so a crash, SIGKILL or power cut loses at most the attempt being written.
+A damaged file (garbage, truncated, not SQLite) is found when the store is first used; it is moved
+aside to ``<name>.corrupt-<UTC time>`` (with its ``-wal``/``-shm``/``-journal`` files), a warning is
+logged, :attr:`ProgressStore.notice` says what happened, and a fresh database is started. Nothing is
+deleted.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from rag_coach.progress.models import (
     score_value,
     utc_iso,
 )
+from rag_coach.progress.recovery import DamagedDatabase, check_header, check_integrity, file_id, is_damage, move_aside
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +75,17 @@ class ProgressStore:
         self._write_lock = threading.Lock()
         self._init_lock = threading.Lock()
         self._ready = False
+        self.recovered_from: Path | None = None  # where a damaged database was moved aside, if it was
+
+    @property
+    def notice(self) -> str | None:
+        """A sentence for the UI/CLI when a damaged database was replaced by a fresh one, else None."""
+        if self.recovered_from is None:
+            return None
+        return (
+            f"Your progress database {self.path} was damaged and could not be read. It was moved aside to "
+            f"{self.recovered_from} (nothing was deleted) and a fresh, empty history was started."
+        )
 
     @classmethod
     def in_data_dir(cls, data_dir: Path | str) -> ProgressStore:
@@ -76,8 +95,13 @@ class ProgressStore:
     # -- connections -------------------------------------------------------------------------
     def _open(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=30.0)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA busy_timeout = 30000")
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA busy_timeout = 30000")
+            conn.execute("PRAGMA synchronous = FULL")
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     def _ensure_schema(self) -> None:
@@ -87,26 +111,46 @@ class ProgressStore:
             if self._ready:
                 return
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = self._open()
-            try:
-                conn.execute("PRAGMA journal_mode = WAL")
-                with conn:
-                    conn.executescript(_SCHEMA)
-                    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
-                    version = row[0] if row else None
-                    if version is None:
-                        conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-                        logger.info("created progress database %s (schema %d)", self.path, SCHEMA_VERSION)
-                    elif version > SCHEMA_VERSION:
-                        raise ProgressError(
-                            f"{self.path}: schema version {version} is newer than this rag_coach supports "
-                            f"({SCHEMA_VERSION}); upgrade rag_coach or use another data_dir"
-                        )
-            except sqlite3.DatabaseError as exc:
-                raise ProgressError(f"{self.path}: not a usable progress database ({exc})") from exc
-            finally:
-                conn.close()
+            for attempt in range(3):
+                before = file_id(self.path)
+                try:
+                    self._init_db()
+                    break
+                except DamagedDatabase as exc:
+                    replaced = file_id(self.path) != before  # another process moved it aside already: look again
+                    if attempt == 2 or (self.recovered_from is not None and not replaced):
+                        raise ProgressError(f"{self.path}: not a usable progress database ({exc})") from exc
+                    if not replaced:
+                        self.recovered_from = move_aside(self.path, str(exc))
             self._ready = True
+
+    def _init_db(self) -> None:
+        """Open, check (``quick_check``) and create the schema; raises :class:`DamagedDatabase` for a damaged file."""
+        check_header(self.path)
+        conn: sqlite3.Connection | None = None
+        try:
+            conn = self._open()
+            conn.execute("PRAGMA journal_mode = WAL")
+            check_integrity(conn)
+            with conn:
+                conn.executescript(_SCHEMA)
+                row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+                version = row[0] if row else None
+                if version is None:
+                    conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+                    logger.info("created progress database %s (schema %d)", self.path, SCHEMA_VERSION)
+                elif version > SCHEMA_VERSION:
+                    raise ProgressError(
+                        f"{self.path}: schema version {version} is newer than this rag_coach supports "
+                        f"({SCHEMA_VERSION}); upgrade rag_coach or use another data_dir"
+                    )
+        except sqlite3.DatabaseError as exc:
+            if is_damage(exc):
+                raise DamagedDatabase(str(exc)) from exc
+            raise ProgressError(f"{self.path}: not a usable progress database ({exc})") from exc
+        finally:
+            if conn is not None:
+                conn.close()
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:

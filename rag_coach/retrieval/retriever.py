@@ -64,7 +64,7 @@ class Retriever:
         self.settings = settings
         self.embedder = embedder or Embedder(settings.embedding_model, settings.embedding_batch_size)
         started = time.perf_counter()
-        self.generation = generation or IndexDir(settings.index_dir).require_current()
+        self.generation = generation or IndexDir(settings.index_dir, settings.chroma_url).require_current()
         check_compatible(self.generation.manifest(), settings)
         self.chunks: list[Chunk] = self.generation.load_chunks()
         self._position = {c.chunk_id: i for i, c in enumerate(self.chunks)}

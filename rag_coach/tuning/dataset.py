@@ -36,7 +36,7 @@ from rag_coach.interview.grading import Grader
 from rag_coach.interview.questions import QuestionBank
 from rag_coach.llm.base import Message
 from rag_coach.settings import Settings
-from rag_coach.tuning.labels import build_target, variants
+from rag_coach.tuning.labels import build_target, reference_met, variants
 
 if TYPE_CHECKING:
     from rag_coach.tuning.chat import ServingFormat
@@ -95,8 +95,10 @@ def _feedback_examples(bank: QuestionBank, settings: Settings, rows: list[dict[s
         question = bank.get(row["question_id"])
         offered = [m.id for m in bank.candidate_mistakes(question, settings.interview.candidate_mistakes)]
         for source, item in [(row["quality"], row), *variants(row)]:
-            messages = grader.build_messages(question, item["answer"], company=item.get("company"))
-            target = build_target(question, item["answer"], item["reference"]["dimensions"], item["expected_mistake_ids"],
+            scores = item["reference"]["dimensions"]
+            messages = grader.build_messages(question, item["answer"], company=item.get("company"),
+                                             rubric_met=reference_met(question, scores))
+            target = build_target(question, scores, item["expected_mistake_ids"],
                                   bank, offered, tuple(item.get("covers", ())))
             content = json.dumps(target, ensure_ascii=False)
             out.append({"id": f"feedback.{item['id']}", "task": "feedback", "question_id": question.id, "round": question.round,

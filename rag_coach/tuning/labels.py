@@ -1,11 +1,8 @@
 """Build the grader's target JSON from reference grades, and label templated answer variants.
 
-Target (the model's part of the feedback, exactly what serving validates with ``schema_for(round)``):
-
-* ``dimensions``: every rubric dimension in schema order; ``score`` is the reference grade;
-  ``evidence`` is one sentence (or code line) copied verbatim from the answer, the one that shares
-  most keywords with the dimension (:data:`KEYWORDS`), cut at a word boundary to
-  ``EVIDENCE_CHARS``; ``""`` when no sentence mentions the dimension at all.
+Target (the model's written draft, exactly what serving validates with ``schema_for(round)``; the
+prompt's rubric results come from :func:`reference_met`, the reference grade of each item's
+dimension: >= 3 met, 2 partly, 1 not shown):
 * ``weaknesses``: the expected mistakes first (text = catalog title + what to look for; id kept
   only if the serving grammar offers it, i.e. it is among ``candidate_mistakes``, else null), then
   the weakest dimensions (score <= 2) without a mistake, at most ``MAX_ITEMS``.
@@ -37,37 +34,10 @@ from typing import Any
 
 from rag_coach.documents.models import Question
 from rag_coach.interview.feedback import EVIDENCE_CHARS, ITEM_CHARS, MAX_ITEMS, dimensions_for, evidence_found, schema_for
+from rag_coach.interview.answer_text import SENTENCE_BREAK, KEYWORDS, dimension_of, keyword_hits, sentences
 from rag_coach.interview.questions import QuestionBank
 
-KEYWORDS: dict[str, tuple[str, ...]] = {
-    "problem_understanding": ("clarify", "question", "assume", "input", "constraint", "should i", "can ", "return"),
-    "approach": ("brute force", "instead", "map", "sort", "pointer", "approach", "idea", "better", "one pass", "use"),
-    "correctness": ("trac", "example", "return", "def ", "works", "check", "for ", "if "),
-    "complexity_analysis": ("o(", "time", "space", "complexity", "linear", "log n"),
-    "edge_cases": ("edge", "empty", "single", "duplicate", "[]", "null", "none", "zero", "negative", "test"),
-    "communication": ("first", "then", "i'll", "i will", "because", "so ", "let me", "explain"),
-    "requirements": ("requirement", "clarify", "scale", "users", "per second", "qps", "assume", "read", "write", "latency"),
-    "high_level_design": ("service", "api", "database", "store", "component", "client", "queue", "table", "flow"),
-    "deep_dive": ("deep", "algorithm", "index", "hash", "partition", "key", "detail", "mechanism", "counter"),
-    "tradeoffs": ("trade", "instead", "alternative", "versus", "vs", "rather", "cost", "choose", "because"),
-    "scaling": ("scale", "shard", "replica", "cache", "hot", "failure", "load", "region", "partition"),
-    "star_completeness": ("situation", "task", "when", "at my", "the result", "in the end", "so i", "we had"),
-    "specificity_ownership": ("i ", "i'", "my ", "myself", "personally"),
-    "measurable_result": ("%", "percent", "result", "reduced", "increased", "saved", "from ", "learned", "lesson"),
-    "principle_alignment": ("customer", "ownership", "trust", "bias", "dive", "learn", "deliver", "disagree", "principle"),
-    "goal_clarification": ("goal", "clarify", "context", "constraint", "assume", "why"),
-    "user_insight": ("user", "segment", "pain", "persona", "need", "customer"),
-    "solution_quality": ("idea", "solution", "feature", "build", "first version", "mvp", "option"),
-    "prioritization": ("priorit", "impact", "effort", "cut", "first", "later"),
-    "success_metrics": ("metric", "measure", "success", "guardrail", "risk", "rate"),
-    "problem_framing": ("objective", "label", "predict", "classif", "rank", "frame", "goal"),
-    "data_features": ("data", "feature", "label", "log", "signal", "offline", "online"),
-    "modeling": ("model", "stage", "retriev", "rank", "network", "tree", "baseline"),
-    "evaluation": ("metric", "offline", "online", "a/b", "auc", "precision", "recall", "evaluat"),
-    "serving_monitoring": ("serv", "latency", "monitor", "drift", "feedback loop", "retrain", "cache"),
-}
 GENERIC_STRENGTH = "Attempts an answer that addresses the question directly."
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'`\[])")
 
 
 def _clip(text: str, limit: int) -> str:
@@ -83,27 +53,6 @@ def _clip(text: str, limit: int) -> str:
     return head.rsplit(" ", 1)[0].rstrip(" ,;:-(")
 
 
-def sentences(answer: str) -> list[str]:
-    """Prose sentences and non-empty code lines of an answer, in order."""
-    out: list[str] = []
-    in_code = False
-    for line in answer.splitlines():
-        if line.strip().startswith("```"):
-            in_code = not in_code
-            continue
-        if in_code:
-            if line.strip() and not line.strip().startswith("#"):
-                out.append(line.strip())
-            continue
-        out += [s.strip() for s in _SENTENCE.split(line) if s.strip()]
-    return out
-
-
-def _hits(text: str, keywords: tuple[str, ...]) -> int:
-    low = f" {text.lower()} "
-    return sum(1 for k in keywords if k in low)
-
-
 def pick_evidence(answer: str, dimension: str) -> str:
     """The sentence that mentions the dimension most (verbatim, clipped); "" if none does."""
     keywords = KEYWORDS.get(dimension, ())
@@ -111,7 +60,7 @@ def pick_evidence(answer: str, dimension: str) -> str:
     for sentence in sentences(answer):
         pieces = [sentence] if len(sentence) <= EVIDENCE_CHARS else [p for p in re.split(r"(?<=[,;:])\s+", sentence) if len(p) > 15]
         for piece in pieces:
-            hits = _hits(piece, keywords)
+            hits = keyword_hits(piece, keywords)
             if hits > best_hits:
                 quote = _clip(piece, EVIDENCE_CHARS).rstrip(",;:")
                 if quote and evidence_found(quote, answer):
@@ -119,21 +68,22 @@ def pick_evidence(answer: str, dimension: str) -> str:
     return best
 
 
-def _dimension_of(item: str, dims: list[str]) -> str:
-    scores = [(_hits(item, KEYWORDS.get(d, ())), -i, d) for i, d in enumerate(dims)]
-    return max(scores)[2]
+def reference_met(question: Question, scores: dict[str, int]) -> list[str]:
+    """Rubric results as the grader shows them to the model, from reference dimension grades."""
+    dims = list(dimensions_for(question.round))
+    met = {4: "yes", 3: "yes", 2: "partly"}
+    return [met.get(int(scores[dimension_of(item, dims)]), "no") for item in question.rubric]
 
 
-def build_target(question: Question, answer: str, scores: dict[str, int], mistake_ids: list[str], bank: QuestionBank,
+def build_target(question: Question, scores: dict[str, int], mistake_ids: list[str], bank: QuestionBank,
                  offered: list[str], covered: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The grader's JSON for ``answer`` given the reference ``scores`` and expected mistakes (see module docstring).
+    """The grader's JSON given the reference ``scores`` and expected mistakes (see module docstring).
 
     ``covered``: dimensions already explained by a listed mistake (a variant's), so no generic weakness repeats them.
     Keys follow the serving schema's property order, which is the order constrained decoding emits.
     """
     dims = list(dimensions_for(question.round))
-    target_dims = {d: {"evidence": pick_evidence(answer, d), "score": int(scores[d])} for d in dims}
-    rubric = [(item, _dimension_of(item, dims)) for item in question.rubric]
+    rubric = [(item, dimension_of(item, dims)) for item in question.rubric]
     weaknesses: list[dict[str, Any]] = []
     steps: list[str] = []
     for mid in mistake_ids:
@@ -153,9 +103,9 @@ def build_target(question: Question, answer: str, scores: dict[str, int], mistak
     if not steps:
         steps = [_clip(f"Prepare for the follow-up: {question.follow_ups[0]}", ITEM_CHARS)]
     strong = sorted(((scores[dim], -i, item) for i, (item, dim) in enumerate(rubric) if scores[dim] >= 3), reverse=True)
-    strengths = [_clip(item, ITEM_CHARS) for _, _, item in strong][:MAX_ITEMS] or [GENERIC_STRENGTH]
-    parts = {"dimensions": target_dims, "strengths": strengths, "weaknesses": weaknesses[:MAX_ITEMS],
-             "next_steps": list(dict.fromkeys(steps))[:MAX_ITEMS]}
+    strengths = [_clip(item, ITEM_CHARS) for _, _, item in strong][:2] or [GENERIC_STRENGTH]
+    parts = {"strengths": strengths, "weaknesses": weaknesses[:MAX_ITEMS],
+             "next_steps": list(dict.fromkeys(steps))[:2]}
     return {key: parts[key] for key in schema_for(question.round)["properties"]}
 
 
@@ -178,7 +128,7 @@ def _drop(pattern: str) -> Callable[[str], str]:
             if para.lstrip().startswith("```"):
                 kept.append(para)
                 continue
-            parts = [s for s in _SENTENCE.split(para) if not rx.search(s)]
+            parts = [s for s in SENTENCE_BREAK.split(para) if not rx.search(s)]
             if parts:
                 kept.append(" ".join(parts))
         return "\n\n".join(kept)

@@ -6,6 +6,7 @@ import ipaddress
 import logging
 import os
 import threading
+from pathlib import Path
 
 from rag_coach.services import Services
 from rag_coach.ui.render import CSS
@@ -72,6 +73,19 @@ def theme():
     return gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
 
 
+def private_paths(settings: Settings) -> list[str]:
+    """Corpus, index and data folders: never served, even if ``GRADIO_ALLOWED_PATHS`` names them.
+
+    The app passes no ``allowed_paths``; Gradio serves only its own upload/cache folders. A folder that
+    contains Gradio's upload folder (e.g. ``data_dir=/tmp``) is left out: blocking it would block downloads.
+    """
+    from gradio.utils import get_upload_folder
+
+    upload = Path(get_upload_folder()).resolve()
+    folders = {Path(d).resolve() for d in (settings.corpus_dir, settings.index_dir, settings.data_dir)}
+    return sorted(str(d) for d in folders if not upload.is_relative_to(d))
+
+
 def warm_up(services: Services) -> None:
     """Load index, embedder and model, and evaluate the stable system prompt once (runs in the background)."""
     try:
@@ -106,4 +120,5 @@ def launch(settings: Settings, services: Services | None = None, block: bool = T
         css=CSS,
         footer_links=["settings"],
         quiet=False,
+        blocked_paths=private_paths(settings),
     )

@@ -11,7 +11,8 @@ import gradio as gr
 from rag_coach.coach.chat import ChatSession
 from rag_coach.errors import UserFacingError, friendly
 from rag_coach.services import Services
-from rag_coach.ui.render import sources_html
+from rag_coach.textsafety import clean_input, md_text
+from rag_coach.ui.render import source_label, sources_html
 
 log = logging.getLogger(__name__)
 
@@ -61,32 +62,52 @@ def build_chat_tab(services: Services) -> None:
                 round_slug: str) -> Iterator[tuple]:
         state = ensure(state, company_slug, round_slug)
         state.company, state.round = company_slug, round_slug
-        if not message.strip():
+        clean = clean_input(message, services.settings.coach.max_message_chars)  # as Coach.clean_question; needs no index
+        if not clean.text.strip():
             yield history, gr.update(), state, ""
             return
-        history = [*history, {"role": "user", "content": message}, {"role": "assistant", "content": "…"}]
+        history = [*history, {"role": "user", "content": md_text(clean.text)}]
+        notice = clean.notice()
+        if notice:
+            history.append({"role": "assistant", "content": f"_{md_text(notice)}_"})
+        history.append({"role": "assistant", "content": "…"})
         panel = sources_html([], "Searching the corpus…")
         yield history, panel, state, ""
+        answer = ""
+
+        def failed(text: str) -> dict[str, str]:
+            partial = f"{md_text(answer)}\n\n_(answer interrupted)_\n\n" if answer.strip() else ""
+            return {"role": "assistant", "content": f"{partial}⚠️ {md_text(text)}"}
+
         try:
-            answer = ""
-            for event in services.coach.turn(state, message):
+            for event in services.coach.turn(state, clean.text):
                 if event.kind == "sources":
                     note = "" if event.sources else "Nothing relevant in the corpus for this question."
                     panel = sources_html(event.sources or [], note)
                 elif event.kind == "token":
                     answer += event.text
-                    history[-1] = {"role": "assistant", "content": answer}
+                    history[-1] = {"role": "assistant", "content": md_text(answer)}
                 elif event.kind == "done" and event.result is not None:
-                    history[-1] = {"role": "assistant", "content": event.result.answer or "(no answer)"}
+                    history[-1] = {"role": "assistant", "content": md_text(event.result.answer) or "(no answer)"}
                 yield history, panel, state, ""
         except UserFacingError as exc:
-            history[-1] = {"role": "assistant", "content": f"⚠️ {friendly(exc)}"}
-            yield history, sources_html([], "No sources: the question could not be answered."), state, ""
+            history[-1] = failed(f"{friendly(exc)} Your conversation is kept: ask again once this is fixed.")
+            yield history, panel if answer else sources_html([], "No sources: the question could not be answered."), state, ""
         except Exception as exc:  # never a traceback in the chat
             log.exception("chat turn failed")
-            history[-1] = {"role": "assistant", "content": f"⚠️ Something went wrong ({type(exc).__name__}: {exc}). "
-                                                           "Check the terminal log; your conversation is kept."}
+            history[-1] = failed(f"Something went wrong ({type(exc).__name__}: {exc}). "
+                                 "Check the terminal log; your conversation is kept.")
             yield history, panel, state, ""
+
+    def sources_api(question: str, company: str, round: str) -> list[dict[str, Any]]:
+        """Retrieval only, no model: the passages the coach would use (for tools and load tests)."""
+        try:
+            hits, _ = services.coach.sources(question or "", company, round)
+        except (ValueError, *UserFacingError) as exc:
+            raise gr.Error(friendly(exc)) from None
+        # "source" flattened to "file"/"page": a {"path": ...} object would look like a file to download to API clients
+        return [{**{k: v for k, v in h.to_dict().items() if k != "source"}, "file": source_label(h.chunk.source),
+                 "page": h.chunk.page} for h in hits]
 
     def on_clear(state: ChatSession | None, company_slug: str, round_slug: str):
         state = ensure(state, company_slug, round_slug)
@@ -100,7 +121,10 @@ def build_chat_tab(services: Services) -> None:
     round_.change(on_select, [company, round_, chatbot, session_state], [chatbot, session_state])
     inputs = [question, chatbot, session_state, company, round_]
     outputs = [chatbot, sources, session_state, question]
-    send.click(respond, inputs, outputs, api_name="ask")
-    question.submit(respond, inputs, outputs, api_name=False)
+    # Chat turns share one queue slot pool; the model itself answers one at a time (SerializedBackend),
+    # so a waiting turn already shows its sources. Retrieval-only calls are not limited by the queue.
+    send.click(respond, inputs, outputs, api_name="ask", concurrency_id="chat")
+    question.submit(respond, inputs, outputs, api_name=False, concurrency_id="chat")
+    gr.api(sources_api, api_name="sources", concurrency_limit=None)
     clear.click(on_clear, [session_state, company, round_], [chatbot, sources, session_state], api_name=False)
     new.click(on_new, [company, round_], [chatbot, sources, session_state], api_name=False)

@@ -11,6 +11,7 @@ import gradio as gr
 from rag_coach.errors import UserFacingError, friendly
 from rag_coach.practice import RECOMMEND, Started
 from rag_coach.services import Services
+from rag_coach.textsafety import md_text
 from rag_coach.ui.render import scores_chart
 
 log = logging.getLogger(__name__)
@@ -26,8 +27,8 @@ def _clock(seconds: float) -> str:
 def _question_md(started: Started, registry) -> str:
     q = started.session.question
     head = f"**{registry.company_name(started.session.company)} · {registry.round_name(q.round)} · {q.topic.replace('_', ' ')} · {q.difficulty}**  (`{q.id}`)"
-    why = f"\n\n_{started.reason}_" if started.reason else ""
-    return f"{head}{why}\n\n### Question\n{q.prompt}"
+    why = f"\n\n_{md_text(started.reason)}_" if started.reason else ""
+    return f"{head}{why}\n\n### Question\n{md_text(q.prompt)}"
 
 
 def build_interview_tab(services: Services, profile: gr.Textbox) -> None:
@@ -84,22 +85,23 @@ def build_interview_tab(services: Services, profile: gr.Textbox) -> None:
             return log_md + "\n\n_Start an interview first._"
         text = services.interviews.hint(started.session)
         n = len(started.session.hints_used)
-        return log_md + f"\n\n**Hint {n}/3:** {text}"
+        return log_md + f"\n\n**Hint {n}/3:** {md_text(text)}"
 
     def on_follow(started: Started | None, log_md: str):
         if started is None:
             return log_md + "\n\n_Start an interview first._"
         text = services.interviews.follow_up(started.session)
-        return log_md + (f"\n\n**Interviewer (follow-up):** {text}" if text else "\n\n_No more follow-ups for this question._")
+        return log_md + (f"\n\n**Interviewer (follow-up):** {md_text(text)}" if text else "\n\n_No more follow-ups for this question._")
 
     def on_follow_answer(started: Started | None, log_md: str, text: str):
         if started is None or not text.strip():
             return log_md, text
         try:
-            services.interviews.answer_follow_up(started.session, text)
+            notice = services.interviews.answer_follow_up(started.session, text)
         except RuntimeError as exc:
-            return log_md + f"\n\n_{exc}_", text
-        return log_md + f"\n\n**You:** {text.strip()}", ""
+            return log_md + f"\n\n_{md_text(str(exc))}_", text
+        cut = f"\n\n_{md_text(notice)}_" if notice else ""
+        return log_md + f"\n\n**You:** {md_text(started.session.follow_up_answers[-1])}{cut}", ""
 
     def on_finish(profile_name, started: Started | None, answer_text: str, code_text: str):
         if started is None:
@@ -107,22 +109,21 @@ def build_interview_tab(services: Services, profile: gr.Textbox) -> None:
             return
         yield "Grading your answer with the local model… (this can take a minute on a CPU)", "", gr.update(visible=False), gr.update(visible=False), gr.Timer(active=False)
         try:
-            result = services.practice.finish(profile_name or "default", started, answer_text, code_text or "")
+            result = services.practice.finish(profile_name or "default", started, answer_text or "", code_text or "")
         except UserFacingError as exc:
-            yield f"⚠️ {friendly(exc)}", "", gr.update(visible=False), gr.update(visible=False), gr.Timer(active=False)
+            yield f"⚠️ {md_text(friendly(exc))}", "", gr.update(visible=False), gr.update(visible=False), gr.Timer(active=False)
             return
+        cut = "".join(f" _{md_text(n)}_" for n in started.session.input_notices)
         if result.status == "refused":
-            yield f"**Not scored.** {result.reason}", "", gr.update(visible=False), gr.update(visible=False), gr.Timer(active=False)
+            yield f"**Not scored.** {md_text(result.reason)}{cut}", "", gr.update(visible=False), gr.update(visible=False), gr.Timer(active=False)
             return
         if result.status != "ok" or result.feedback is None:
-            yield (f"⚠️ **Feedback failed**: {result.reason} No score was given rather than an invented one; try again.",
+            yield (f"⚠️ **Feedback failed**: {md_text(result.reason)} No score was given rather than an invented one; try again.{cut}",
                    "", gr.update(visible=False), gr.update(visible=False), gr.Timer(active=False))
             return
-        from rag_coach.interview.feedback import render_markdown
-
         path = services.practice.feedback_file(result, DOWNLOADS, started.session.id)
         note = " (repaired once)" if result.repaired else ""
-        yield (f"Feedback ready{note}: overall **{result.feedback['overall']}/4**.", render_markdown(result.feedback, services.question_bank),
+        yield (f"Feedback ready{note}: overall **{result.feedback['overall']}/4**.{cut}", services.practice.feedback_markdown(result),
                gr.update(value=scores_chart(result.feedback), visible=True), gr.update(value=str(path), visible=True),
                gr.Timer(active=False))
 

@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 import html
+import logging
 
+from rag_coach.documents.paths import CorpusPathError, corpus_relative
 from rag_coach.retrieval.retriever import Hit
+
+log = logging.getLogger(__name__)
+
+
+def source_label(source: str) -> str:
+    """The corpus-relative path shown for a source; a path that could leave the corpus is never shown."""
+    try:
+        return corpus_relative(source)
+    except CorpusPathError as exc:
+        log.warning("not showing a source path outside the corpus: %s", exc)
+        return "(source path withheld: not inside the corpus)"
 
 
 def sources_html(hits: list[Hit], note: str = "") -> str:
@@ -14,7 +27,7 @@ def sources_html(hits: list[Hit], note: str = "") -> str:
     items = []
     for n, hit in enumerate(hits, start=1):
         c = hit.chunk
-        where = html.escape(c.source + (f", page {c.page}" if c.page else ""))
+        where = html.escape(source_label(c.source) + (f", page {c.page}" if c.page else ""))
         conf = f" · {html.escape(c.confidence)}" if c.confidence else ""
         items.append(
             f"<details class='rc-source' data-n='{n}'><summary><b>[{n}] {html.escape(c.title)}</b> › "

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,8 +13,7 @@ from rag_coach.index.ingest import ingest
 from rag_coach.index.store import IndexDir, IndexError_
 from rag_coach.retrieval.retriever import Retriever
 from rag_coach.settings import Settings
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.index.helpers import start_ingest
 
 
 def _state(settings: Settings) -> tuple[set[str], int]:
@@ -116,15 +113,13 @@ def test_sigkill_during_ingest_then_recover(settings: Settings, embedder) -> Non
         (settings.corpus_dir / f"companies/extra{i}.md").write_text(
             (settings.corpus_dir / "companies/google.md").read_text().replace("Google test guide", f"Extra guide {i}")
         )
-    env = {**os.environ, "RAG_COACH_CORPUS_DIR": str(settings.corpus_dir), "RAG_COACH_INDEX_DIR": str(settings.index_dir)}
-    proc = subprocess.Popen([sys.executable, "-m", "rag_coach.cli", "ingest"], env=env, cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = start_ingest(settings)
     deadline = time.time() + 120
     while time.time() < deadline and not list(settings.index_dir.glob(".work-*")):
         time.sleep(0.05)
     time.sleep(1.0)  # let it write part of the working copy
     proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    proc.communicate()
     assert _state(settings) == before  # the published index is untouched
     report = ingest(settings, embedder=embedder)
     assert report.added == 40

@@ -12,7 +12,7 @@ from rag_coach import cli
 from rag_coach.interview.feedback import published_schema
 from tests.conftest import SHIPPED_CORPUS
 from tests.fakes import FakeLLM
-from tests.interview.helpers import reply
+from tests.interview.helpers import scripted
 
 QID = "q.amazon.coding.gift_card_pair"
 
@@ -31,7 +31,7 @@ def _run(tmp_path: Path, *args: str) -> list[str]:
 
 def test_grade_prints_feedback_json(tmp_path, capsys, fake_model, graded_rows) -> None:
     answer = next(r["answer"] for r in graded_rows if r["question_id"] == QID and r["quality"] == "good")
-    fake_model.replies = [reply("coding", answer, 4, "mistake.hashing.duplicates_overwrite")]
+    scripted(fake_model, 4, "mistake.hashing.duplicates_overwrite")
     (tmp_path / "a.txt").write_text(answer)
     code = cli.main(["grade", *_run(tmp_path, "--question-id", QID, "--answer-file", str(tmp_path / "a.txt"),
                                     "--company", "amazon", "--json")])
@@ -43,7 +43,7 @@ def test_grade_prints_feedback_json(tmp_path, capsys, fake_model, graded_rows) -
 
 def test_grade_markdown_and_refusal(tmp_path, capsys, fake_model, graded_rows) -> None:
     answer = next(r["answer"] for r in graded_rows if r["question_id"] == QID and r["quality"] == "bad")
-    fake_model.replies = [reply("coding", answer, 1)]
+    scripted(fake_model, 1)
     (tmp_path / "a.txt").write_text(answer)
     assert cli.main(["grade", *_run(tmp_path, "--question-id", QID, "--answer-file", str(tmp_path / "a.txt"))]) == 0
     assert "**Overall: 1/4**" in capsys.readouterr().out
@@ -66,7 +66,7 @@ def test_grade_failure_exits_non_zero_without_a_score(tmp_path, capsys, fake_mod
 
 def test_eval_feedback_report(tmp_path, capsys, fake_model, graded_rows, bank) -> None:
     # scripted: every answer gets the same scores, so ordering is all ties and agreement is what it is
-    fake_model.replies = [reply("coding", "", 3)]
+    scripted(fake_model, 3)
     code = cli.main(["eval", "feedback", *_run(tmp_path, "--limit", "3", "--json")])
     report = json.loads(capsys.readouterr().out)
     assert code == 0 and report["graded"] == 3 and report["invalid_refused"] == "3/3"

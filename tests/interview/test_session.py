@@ -10,7 +10,7 @@ from rag_coach.interview.grading import Grader
 from rag_coach.interview.screening import Screener
 from rag_coach.interview.session import NO_MORE_HINTS, InterviewService, SessionError
 from tests.fakes import FakeLLM
-from tests.interview.helpers import reply
+from tests.interview.helpers import scripted
 
 
 class Clock:
@@ -23,7 +23,7 @@ class Clock:
 
 def test_session_flow(bank, shipped_bank_settings, embedder, graded_rows) -> None:
     row = next(r for r in graded_rows if r["question_id"] == "q.amazon.coding.gift_card_pair" and r["quality"] == "good")
-    fake = FakeLLM([reply("coding", row["answer"], 4)])
+    fake = scripted(FakeLLM(), 4)
     clock = Clock()
     service = InterviewService(bank, Grader(fake, bank, shipped_bank_settings), Screener(embedder), clock, random.Random(3))
     session = service.start("amazon", "coding", difficulty="easy", topic="hashing", time_limit_min=30)
@@ -46,7 +46,7 @@ def test_session_flow(bank, shipped_bank_settings, embedder, graded_rows) -> Non
     fb = result.feedback
     assert fb["hints_used"] == 2 and fb["time_used_s"] == 600.0
     assert fb["dimensions"]["approach"]["score"] == 2 and fb["overall"] == 4  # mean 3.67
-    assert "Follow-up: " + first in fake.requests[0]["messages"][1]["content"]
+    assert "Follow-up asked: " + first in fake.requests[0]["messages"][1]["content"]
     assert session.finished and session.result is result
     clock.now += 60
     assert service.remaining_s(session) == 1200  # the clock stopped at finish

@@ -1,15 +1,10 @@
-"""OllamaBackend against FakeOllamaServer: a stand-in Ollama speaking the real HTTP/NDJSON wire protocol."""
+"""OllamaBackend against FakeOllamaServer (tests/ollama_standin.py): a stand-in Ollama speaking the real wire protocol."""
 
 from __future__ import annotations
 
 import hashlib
-import json
-import socket
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -18,155 +13,7 @@ import pytest
 from rag_coach.llm.base import ChatBackend, LLMError, Usage
 from rag_coach.llm.ollama_backend import OllamaBackend, resolve_host, tuned_model_name
 from rag_coach.settings import LLMSettings, Settings
-
-MODEL = "qwen2.5:1.5b"
-
-
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    body: Any  # parsed JSON, raw bytes for blobs, None without a body
-
-
-@dataclass
-class FakeOllamaServer:
-    """A stand-in Ollama on 127.0.0.1:<ephemeral>. Streams NDJSON with chunked encoding like the real server.
-
-    ``mode`` scripts /api/chat: "ok", "length" (done_reason length), "close" (drop the connection
-    mid-stream), "error" (an ``{"error": ...}`` line mid-stream).
-    """
-
-    models: list[str] = field(default_factory=lambda: [MODEL, "llama3.2:latest"])
-    pieces: list[str] = field(default_factory=lambda: ["Hel", "lo", ", world"])
-    mode: str = "ok"
-    requests: list[Recorded] = field(default_factory=list)
-    blobs: dict[str, bytes] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:  # keep pytest output clean
-                pass
-
-            def _body(self) -> bytes:
-                if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-                    out = b""
-                    while True:
-                        size = int(self.rfile.readline().split(b";")[0].strip(), 16)
-                        if size == 0:
-                            self.rfile.readline()
-                            return out
-                        out += self.rfile.read(size)
-                        self.rfile.readline()
-                return self.rfile.read(int(self.headers.get("Content-Length") or 0))
-
-            def _json(self, status: int, obj: Any) -> None:
-                data = json.dumps(obj).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def _start_stream(self) -> None:
-                self.send_response(200)
-                self.send_header("Content-Type", "application/x-ndjson")
-                self.send_header("Transfer-Encoding", "chunked")
-                self.end_headers()
-
-            def _line(self, obj: Any) -> None:
-                data = json.dumps(obj).encode() + b"\n"
-                self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
-                self.wfile.flush()
-
-            def _end_stream(self) -> None:
-                self.wfile.write(b"0\r\n\r\n")
-
-            def do_HEAD(self) -> None:
-                fake.requests.append(Recorded("HEAD", self.path, None))
-                digest = self.path.rsplit("/", 1)[-1]
-                self.send_response(200 if digest in fake.blobs else 404)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def do_GET(self) -> None:
-                fake.requests.append(Recorded("GET", self.path, None))
-                if self.path != "/api/tags":
-                    return self._json(404, {"error": "not found"})
-                models = [
-                    {"name": m, "model": m, "modified_at": "2025-01-01T00:00:00Z", "size": 1000,
-                     "digest": "ab" * 32, "details": {"format": "gguf", "family": "qwen2"}}
-                    for m in fake.models
-                ]
-                self._json(200, {"models": models})
-
-            def do_POST(self) -> None:
-                raw = self._body()
-                if self.path.startswith("/api/blobs/"):
-                    fake.requests.append(Recorded("POST", self.path, raw))
-                    digest = self.path.rsplit("/", 1)[-1]
-                    if digest != "sha256:" + hashlib.sha256(raw).hexdigest():
-                        return self._json(400, {"error": "digest mismatch"})
-                    fake.blobs[digest] = raw
-                    self.send_response(201)
-                    self.send_header("Content-Length", "0")
-                    return self.end_headers()
-                body = json.loads(raw or b"{}")
-                fake.requests.append(Recorded("POST", self.path, body))
-                if self.path == "/api/chat":
-                    return self._chat(body)
-                if self.path == "/api/create":
-                    return self._create(body)
-                self._json(404, {"error": "not found"})
-
-            def _chat(self, body: dict[str, Any]) -> None:
-                if body["model"] not in fake.models:
-                    return self._json(404, {"error": f"model '{body['model']}' not found"})
-                self._start_stream()
-                base = {"model": body["model"], "created_at": "2025-01-01T00:00:00Z"}
-                for i, piece in enumerate(fake.pieces):
-                    self._line({**base, "message": {"role": "assistant", "content": piece}, "done": False})
-                    if i == 0 and fake.mode == "close":
-                        self.close_connection = True
-                        self.connection.shutdown(socket.SHUT_RDWR)
-                        return
-                    if i == 0 and fake.mode == "error":
-                        self._line({"error": "llama runner process has terminated"})
-                        return self._end_stream()
-                self._line({**base, "message": {"role": "assistant", "content": ""}, "done": True,
-                            "done_reason": "length" if fake.mode == "length" else "stop",
-                            "total_duration": 1000, "load_duration": 10, "prompt_eval_count": 42,
-                            "prompt_eval_duration": 100, "eval_count": len(fake.pieces), "eval_duration": 200})
-                self._end_stream()
-
-            def _create(self, body: dict[str, Any]) -> None:
-                if body.get("from") not in fake.models:
-                    return self._json(404, {"error": f"model '{body.get('from')}' not found"})
-                missing = [d for d in (body.get("adapters") or {}).values() if d not in fake.blobs]
-                if missing:
-                    return self._json(400, {"error": f"blob {missing[0]} not found"})
-                self._start_stream()
-                for status in ("using existing layer", "creating new layer", "writing manifest", "success"):
-                    self._line({"status": status})
-                self._end_stream()
-                fake.models.append(body["model"])
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    def find(self, path: str, method: str = "POST") -> list[Recorded]:
-        return [r for r in self.requests if r.path == path and r.method == method]
+from tests.ollama_standin import MODEL, FakeOllamaServer, free_port
 
 
 @pytest.fixture
@@ -181,9 +28,7 @@ def make_settings(host: str | None, model: str = MODEL, **llm: Any) -> Settings:
 
 
 def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_port()
 
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]

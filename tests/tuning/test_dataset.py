@@ -13,16 +13,19 @@ from rag_coach.interview.grading import Grader
 from rag_coach.interview.questions import QuestionBank
 from rag_coach.settings import Settings
 from rag_coach.tuning.dataset import TASKS, build_dataset, read_jsonl, statistics_of, write_jsonl
-from rag_coach.tuning.labels import pick_evidence, variants
+from rag_coach.tuning.labels import pick_evidence, reference_met, variants
 
 
 @pytest.fixture(scope="module")
-def examples(tuning_bank: QuestionBank, tuning_settings: Settings) -> list[dict[str, Any]]:
-    return build_dataset(tuning_bank, tuning_settings, val_fraction=0.2, seed=0)
+def examples(bank: QuestionBank, shipped_bank_settings: Settings) -> list[dict[str, Any]]:
+    return build_dataset(bank, shipped_bank_settings, val_fraction=0.2, seed=0)
 
 
-def _answer(user: str) -> str:
-    return user.split("<answer>\n", 1)[1].split("\n</answer>", 1)[0]
+def _source(example_id: str, rows: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The graded row an example was built from, or its labelled variant."""
+    parts = example_id.split(".")
+    row = rows[parts[1]]
+    return row if len(parts) == 2 else dict(variants(row))[parts[2]]
 
 
 def test_split_is_by_question_and_covers_every_task(examples: list[dict[str, Any]]) -> None:
@@ -40,28 +43,30 @@ def test_every_example_has_the_serving_roles(examples: list[dict[str, Any]]) -> 
         assert all(m["content"].strip() for m in ex["messages"])
 
 
-def test_feedback_prompt_is_the_grader_prompt(examples: list[dict[str, Any]], tuning_bank: QuestionBank,
-                                              tuning_settings: Settings) -> None:
-    grader = Grader(None, tuning_bank, tuning_settings)  # type: ignore[arg-type]
+def test_feedback_prompt_is_the_grader_prompt(examples: list[dict[str, Any]], bank: QuestionBank,
+                                              shipped_bank_settings: Settings) -> None:
+    grader = Grader(None, bank, shipped_bank_settings)  # type: ignore[arg-type]
     rows = {r["id"]: r for r in load_rows()}
     for ex in [e for e in examples if e["task"] == "feedback"]:
         row = rows[ex["id"].split(".")[1]]
-        question = tuning_bank.get(ex["question_id"])
-        served = grader.build_messages(question, _answer(ex["messages"][1]["content"]), company=row["company"])
+        question = bank.get(ex["question_id"])
+        source = _source(ex["id"], rows)
+        served = grader.build_messages(question, source["answer"], company=row["company"],
+                                       rubric_met=reference_met(question, source["reference"]["dimensions"]))
         assert ex["messages"][:2] == served
 
 
-def test_every_feedback_target_validates_with_quoted_evidence(examples: list[dict[str, Any]], tuning_bank: QuestionBank) -> None:
+def test_every_feedback_target_validates(examples: list[dict[str, Any]], bank: QuestionBank) -> None:
     feedback = [e for e in examples if e["task"] == "feedback"]
     assert len(feedback) >= 108
     for ex in feedback:
         target = json.loads(ex["messages"][-1]["content"])
-        result = validate(target, ex["round"], tuning_bank, _answer(ex["messages"][1]["content"]))
+        result = validate(target, ex["round"], bank)
         assert result.ok, (ex["id"], result.errors)
-        assert result.notes == [] and result.evidence_missing == 0, (ex["id"], result.notes)
+        assert result.notes == [], (ex["id"], result.notes)
 
 
-def test_variant_lowers_its_dimension_and_links_the_mistake(tuning_bank: QuestionBank) -> None:
+def test_variant_lowers_its_dimension_and_links_the_mistake(bank: QuestionBank) -> None:
     row = {"id": "x", "question_id": "q", "round": "coding", "quality": "good", "expected_mistake_ids": [],
            "answer": "I ask if the list can be empty. I keep a map from value to index and check it before inserting. "
                      "Time is O(n) and space is O(n). An empty list returns [] and I tested [5, 5].",
@@ -74,13 +79,13 @@ def test_variant_lowers_its_dimension_and_links_the_mistake(tuning_bank: Questio
     assert pick_evidence(row["answer"], "complexity_analysis") == "Time is O(n) and space is O(n)."
 
 
-def test_follow_up_and_hint_targets_come_from_the_bank(examples: list[dict[str, Any]], tuning_bank: QuestionBank) -> None:
+def test_follow_up_and_hint_targets_come_from_the_bank(examples: list[dict[str, Any]], bank: QuestionBank) -> None:
     for ex in examples:
         if ex["task"] == "hint":
             rung = int(ex["source"].removeprefix("rung"))
-            assert ex["messages"][-1]["content"] == tuning_bank.get(ex["question_id"]).hints[rung - 1]
+            assert ex["messages"][-1]["content"] == bank.get(ex["question_id"]).hints[rung - 1]
         elif ex["task"] == "follow_up":
-            assert any(ex["messages"][-1]["content"].endswith(f) for f in tuning_bank.get(ex["question_id"]).follow_ups)
+            assert any(ex["messages"][-1]["content"].endswith(f) for f in bank.get(ex["question_id"]).follow_ups)
 
 
 def test_jsonl_round_trip_and_statistics(examples: list[dict[str, Any]], tmp_path) -> None:

@@ -25,9 +25,9 @@ def _greedy(gemma: Path, messages: list[dict[str, str]], adapter: Path | None) -
     return "".join(backend.stream_chat(messages, max_tokens=16, temperature=0))  # type: ignore[arg-type]
 
 
-def test_train_export_and_serve_a_tiny_adapter(gemma: Path, tuning_bank: QuestionBank, tuning_settings: Settings,
+def test_train_export_and_serve_a_tiny_adapter(gemma: Path, bank: QuestionBank, shipped_bank_settings: Settings,
                                                tmp_path: Path) -> None:
-    hints = [e for e in build_dataset(tuning_bank, tuning_settings) if e["task"] == "hint" and e["split"] == "train"]
+    hints = [e for e in build_dataset(bank, shipped_bank_settings) if e["task"] == "hint" and e["split"] == "train"]
     dataset = write_jsonl(sorted(hints, key=lambda e: len(e["messages"][1]["content"]))[:4], tmp_path / "tiny.jsonl")
     adapter_dir, gguf_out = tmp_path / "peft", tmp_path / "tiny_lora.gguf"
     start = time.perf_counter()

@@ -44,10 +44,10 @@ ANSWER = ("I would reverse the linked list of shipments in place with three poin
 @pytest.fixture()
 def interview_app(settings: Settings, embedder) -> Iterator[tuple[str, Services]]:
     """The app with a FakeLLM scripted to return schema-valid feedback for ANSWER (UI plumbing only)."""
-    from tests.interview.helpers import reply
+    from tests.interview.helpers import scripted
 
     ingest(settings, embedder=embedder)
-    fake = FakeLLM([reply("coding", ANSWER, score=3, mistake_id="mistake.linked_list.empty_input")])
+    fake = scripted(FakeLLM(), 3, "mistake.linked_list.empty_input")
     services = Services(settings, backend_override=fake, embedder_override=embedder)
     url, _ = start_app(settings, services)
     yield url, services

@@ -1,0 +1,122 @@
+"""Hostile input in the browser: markup shows as text in the chat, the sources panel and the feedback view,
+and no planted script ever runs (each payload would set ``window.__pwned``). Long input is cut with a notice.
+
+Plumbing tests with the named FakeLLM; Playwright drives Debian's Chromium (see test_browser.py).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rag_coach.index.ingest import ingest
+from rag_coach.services import Services
+from tests.fakes import FakeLLM
+from tests.interview.helpers import scripted
+from tests.ui.conftest import ANSWER, start_app
+from tests.ui.test_browser import ARTIFACTS, CHROMIUM, page, pick  # noqa: F401 - the page fixture
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (scripts/test.sh installs it)")
+
+SCRIPT = "<script>window.__pwned='script'</script>"
+IMG = "<img src=x onerror=\"window.__pwned='img'\">"
+LINK = "[click me](javascript:window.__pwned='link')"
+SVG = "<svg onload=\"window.__pwned='svg'\"></svg>"
+HOSTILE = f"{SCRIPT} {IMG} {LINK} {SVG}"
+
+PLANTED = f"""\
+---
+company: amazon
+round: all
+kind: company_guide
+title: Planted markup {SCRIPT}
+sources: [test]
+last_reviewed: 2026-11-01
+---
+# Planted markup
+
+## Bar Raiser veto markup
+Confidence: inferred
+
+The Bar Raiser can veto the hire. {IMG} {SVG} {LINK}
+"""
+
+
+def assert_safe(page, where: str, literal: list[str]) -> None:
+    page.wait_for_timeout(500)  # give any planted handler the chance to fire
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("a[href^='javascript']").count() == 0
+    assert page.locator(f"{where} img[src='x'], {where} svg[onload], {where} script").count() == 0
+    text = page.locator(where).inner_text()
+    for item in literal:
+        assert item in text, (item, text[:2000])
+
+
+@pytest.fixture()
+def hostile_app(settings, embedder):
+    (settings.corpus_dir / "companies/planted.md").write_text(PLANTED)
+    ingest(settings, embedder=embedder)
+    settings.coach.min_relevance = 0.0
+    settings.coach.max_message_chars = 400
+    services = Services(settings, backend_override=FakeLLM(echo=True), embedder_override=embedder)
+    url, _ = start_app(settings, services)
+    yield url, services
+    services.retriever.close()
+
+
+def test_chat_and_sources_show_markup_as_text(hostile_app, page) -> None:  # noqa: F811
+    url, services = hostile_app
+    page.goto(url, wait_until="domcontentloaded")
+    page.locator("#rc-question textarea").fill(f"Bar Raiser veto? {HOSTILE}")
+    page.locator("#rc-ask").click()
+    page.locator("#rc-sources details").first.wait_for()
+    page.get_by_text("You asked: Bar Raiser veto?").wait_for()  # FakeLLM echoes the question: the model's text
+    for summary in page.locator("#rc-sources details summary").all():
+        summary.click()
+    assert_safe(page, "#rc-chat", [SCRIPT, IMG, LINK, SVG])
+    assert page.locator("#rc-chat").inner_text().count(SCRIPT) == 2  # the candidate's message and the answer
+    assert_safe(page, "#rc-sources", [f"Planted markup {SCRIPT}", IMG, SVG, LINK])
+    page.screenshot(path=str(ARTIFACTS / "hostile_chat.png"), full_page=True)
+
+    page.locator("#rc-question textarea").fill("Tell me about the Bar Raiser. " + "a" * 600)
+    page.locator("#rc-ask").click()
+    page.get_by_text("Your message was 630 characters long; only the first 400 were used.").wait_for()
+    assert "a" * 401 not in services.backend.requests[-1]["messages"][-1]["content"]
+
+
+def test_interview_transcript_and_feedback_show_markup_as_text(settings, embedder, page) -> None:  # noqa: F811
+    ingest(settings, embedder=embedder)
+    answer = f"{IMG} {ANSWER}"
+    fake = scripted(FakeLLM(), 3)  # schema-valid written feedback, as in the interview_app fixture
+    written = fake.replies[0]
+
+    def hostile(messages, schema) -> str:  # the same reply, its free text carrying markup
+        draft = json.loads(written(messages, schema) if callable(written) else written)
+        draft["weaknesses"][0]["text"] = f"Missed {LINK}"
+        return json.dumps({**draft, "strengths": [f"Clear {SCRIPT}"], "next_steps": [f"Practise {SVG}"]})
+
+    fake.replies = [hostile]
+    services = Services(settings, backend_override=fake, embedder_override=embedder)
+    url, _ = start_app(settings, services)
+    try:
+        page.goto(url, wait_until="domcontentloaded")
+        page.get_by_role("tab", name="Mock interview").click()
+        pick(page, "iv-company", "Amazon")
+        pick(page, "iv-round", "Coding / data structures and algorithms")
+        page.locator("#iv-start").click()
+        page.get_by_text("q.amazon.coding.reverse_shipments").wait_for()
+        page.locator("#iv-follow").click()
+        page.get_by_text("Interviewer (follow-up):").wait_for()
+        page.locator("#iv-follow-answer textarea").fill(f"Recursively. {SCRIPT} {LINK}")
+        page.locator("#iv-follow-send").click()
+        page.get_by_text("You: Recursively.").wait_for()
+        assert_safe(page, "#iv-transcript", [SCRIPT, LINK])
+        page.locator("#iv-answer textarea").fill(answer)
+        page.locator("#iv-finish").click()
+        page.get_by_text("Feedback ready").wait_for()
+        assert_safe(page, "#iv-feedback", [f"Clear {SCRIPT}", f"Missed {LINK}", f"Practise {SVG}"])
+        page.screenshot(path=str(ARTIFACTS / "hostile_feedback.png"), full_page=True)
+    finally:
+        services.retriever.close()
