@@ -16,7 +16,6 @@ from rag_coach.interview.questions import QuestionBank
 from rag_coach.interview.session import InterviewService, InterviewSession
 from rag_coach.progress.recommend import recommend
 from rag_coach.progress.store import ProgressStore
-from rag_coach.textsafety import md_tree
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +56,11 @@ class PracticeService:
         return result
 
     def feedback_markdown(self, result: GradeResult) -> str:
-        """The feedback view. Every string the model wrote is shown as text (no HTML, links or images)."""
+        """The feedback view. Every string the model wrote is shown as text (no HTML, links or images):
+        :func:`~rag_coach.interview.feedback.render_markdown` does the escaping."""
         from rag_coach.interview.feedback import render_markdown
 
-        return render_markdown(md_tree(result.feedback), self.bank) if result.feedback is not None else ""
+        return render_markdown(result.feedback, self.bank) if result.feedback is not None else ""
 
     @staticmethod
     def feedback_file(result: GradeResult, folder: Path, session_id: str) -> Path | None:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import jsonschema
 
 from rag_coach.interview.scoring import apply_hint_penalty, compute_overall, credit, dimension_scores, met_label
+from rag_coach.textsafety import md_text
 
 if TYPE_CHECKING:
     from rag_coach.documents.models import Question
@@ -232,34 +233,49 @@ def finalize(draft: dict[str, Any], question: Question, checks: Checks, *, hints
     }
 
 
+def _inline(text: str) -> str:
+    """Any text (the model's, the candidate's, the bank's) on one line, shown literally (see ``md_text``)."""
+    return md_text(" ".join(str(text).split()))
+
+
+def _code(text: str) -> str:
+    """An id in a code span; anything that could close the span is shown as escaped text instead."""
+    text = str(text)
+    return f"`{text}`" if text and "`" not in text and text == " ".join(text.split()) else _inline(text)
+
+
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ") if text else "—"
+    return _inline(text).replace("|", "\\|") if text else "—"
 
 
 def render_markdown(feedback: dict[str, Any], bank: QuestionBank) -> str:
-    """Scores table, strengths, weaknesses with catalog titles and ids, next steps."""
+    """Scores table, strengths, weaknesses with catalog titles and ids, next steps.
+
+    ``feedback`` is the raw feedback object: every string in it and every title from the bank is escaped
+    here (and only here), so no HTML, link or image written by the model or the corpus can render.
+    """
     question = bank.questions.get(feedback["question_id"])
-    title = question.prompt.split(". ")[0][:90] if question else feedback["question_id"]
-    lines = [f"## Feedback: {title}", "", f"**Overall: {feedback['overall']}/4** ({feedback['round']} round, "
-             f"`{feedback['question_id']}`)", ""]
+    title = _inline(question.prompt.split(". ")[0][:90]) if question else _code(feedback["question_id"])
+    lines = [f"## Feedback: {title}", "", f"**Overall: {feedback['overall']}/4** ({_inline(feedback['round'])} round, "
+             f"{_code(feedback['question_id'])})", ""]
     if feedback.get("time_used_s") is not None or feedback.get("hints_used"):
         minutes = (feedback.get("time_used_s") or 0) / 60
         lines += [f"Time used: {minutes:.1f} min · hints used: {feedback.get('hints_used', 0)}", ""]
     lines += ["| Dimension | Score | Evidence from your answer |", "|---|---|---|"]
     for name, dim in feedback["dimensions"].items():
-        lines.append(f"| {name.replace('_', ' ')} | {dim['score']}/4 | {_cell(dim['evidence'])} |")
+        lines.append(f"| {_cell(name.replace('_', ' '))} | {dim['score']}/4 | {_cell(dim['evidence'])} |")
     if feedback.get("rubric"):
         marks = {"yes": "✅ met", "partly": "◐ partly", "no": "❌ not shown"}
         lines += ["", "### What the interviewer looks for", "", "| Rubric item | Your answer | Where |", "|---|---|---|"]
         lines += [f"| {_cell(c['item'])} | {marks[c['met']]} | {_cell(c['evidence'])} |" for c in feedback["rubric"]]
     if feedback["strengths"]:
-        lines += ["", "### Strengths", *[f"- {s}" for s in feedback["strengths"]]]
+        lines += ["", "### Strengths", *[f"- {_inline(s)}" for s in feedback["strengths"]]]
     if feedback["weaknesses"]:
         lines += ["", "### Mistakes and weaknesses"]
         for w in feedback["weaknesses"]:
             mistake = bank.mistake(w["mistake_id"]) if w.get("mistake_id") else None
-            tag = f" — **{mistake.title}** (`{mistake.id}`)" if mistake else ""
-            lines.append(f"- {w['text']}{tag}")
+            tag = f" — **{_inline(mistake.title)}** ({_code(mistake.id)})" if mistake else ""
+            lines.append(f"- {_inline(w['text'])}{tag}")
     if feedback["next_steps"]:
-        lines += ["", "### Next steps", *[f"- {s}" for s in feedback["next_steps"]]]
+        lines += ["", "### Next steps", *[f"- {_inline(s)}" for s in feedback["next_steps"]]]
     return "\n".join(lines) + "\n"

@@ -9,12 +9,14 @@ scores were 3 for good and bad answers alike, while P(yes) ordered good > medioc
 
 Rules:
 
-* **Credit** of a check = ``(P(yes) - LOW) / (HIGH - LOW)`` clipped to 0..1. LOW and HIGH were
-  set on three pilot questions (9 answers) of the graded set and are reported with the results
-  on the other questions.
+* **Credit** of a check = ``(P(yes) - LOW) / (HIGH - LOW)`` clipped to 0..1; dimension checks
+  (broader statements, whose P(yes) runs lower) use their own band ``DIM_LOW..DIM_HIGH``. The bands
+  and ``DIM_WEIGHT`` were set on three pilot questions (9 answers) of the graded set; the README
+  reports the results on the other questions separately.
 * **Rubric item** shown as met (credit >= 2/3), partly (>= 1/3) or not shown.
-* **Dimension score** = ``1 + 3 × mean credit`` of the dimension's own check and the rubric items
-  that belong to it (:func:`rag_coach.interview.answer_text.dimension_of`), rounded half up.
+* **Dimension score** = ``1 + 3 × credit``, rounded half up, where credit = ``DIM_WEIGHT`` × the
+  dimension's own check + the rest × the mean of the rubric items that belong to it
+  (:func:`rag_coach.interview.answer_text.dimension_of`; all items when none does).
 * **Hint penalty**: each hint lowers the round's key dimension (:data:`KEY_DIMENSION`) by one,
   never below 1 — hints discount the credit for finding the solution.
 * **Overall**: mean of the dimension scores, rounded up only from .6 (2.5 -> 2, 2.6 -> 3), capped
@@ -37,11 +39,15 @@ KEY_DIMENSION: dict[str, str] = {
     "product": "solution_quality",
     "ml_design": "modeling",
 }
-LOW, HIGH = 0.55, 0.85
+LOW, HIGH = 0.7, 0.9  # rubric items: P(yes) band mapped to credit 0..1
+DIM_LOW, DIM_HIGH = 0.5, 0.8  # dimension checks: their P(yes) runs lower (broader statements)
+DIM_WEIGHT = 0.3  # share of a dimension's own check in its credit; the rest is its rubric items
 
 
-def credit(p_yes: float) -> float:
-    return min(1.0, max(0.0, (p_yes - LOW) / (HIGH - LOW)))
+def credit(p_yes: float, low: float | None = None, high: float | None = None) -> float:
+    low = LOW if low is None else low
+    high = HIGH if high is None else high
+    return min(1.0, max(0.0, (p_yes - low) / (high - low)))
 
 
 def met_label(value: float) -> str:
@@ -53,12 +59,19 @@ def round_half_up(value: float) -> int:
 
 
 def dimension_scores(rubric: Sequence[str], rubric_p: Sequence[float], dimension_p: dict[str, float]) -> dict[str, int]:
-    """Score per dimension (in ``dimension_p`` order) from its own check and the rubric items it owns."""
+    """Score per dimension (in ``dimension_p`` order): its own check and the rubric items it owns (all, if none)."""
     dims = list(dimension_p)
-    owned: dict[str, list[float]] = {d: [credit(p)] for d, p in dimension_p.items()}
-    for item, p in zip(rubric, rubric_p):
-        owned[dimension_of(item, dims)].append(credit(p))
-    return {d: round_half_up(1 + 3 * sum(v) / len(v)) for d, v in owned.items()}
+    item_credit = [credit(p) for p in rubric_p]
+    owned: dict[str, list[float]] = {d: [] for d in dims}
+    for item, c in zip(rubric, item_credit):
+        owned[dimension_of(item, dims)].append(c)
+    scores: dict[str, int] = {}
+    for d, p in dimension_p.items():
+        items = owned[d] or item_credit
+        from_items = sum(items) / len(items) if items else credit(p, DIM_LOW, DIM_HIGH)
+        value = DIM_WEIGHT * credit(p, DIM_LOW, DIM_HIGH) + (1 - DIM_WEIGHT) * from_items
+        scores[d] = round_half_up(1 + 3 * value)
+    return scores
 
 
 def apply_hint_penalty(feedback: dict[str, Any], round: str, hints_used: int) -> dict[str, Any]:

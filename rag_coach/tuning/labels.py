@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rag_coach.documents.models import Question
-from rag_coach.interview.feedback import EVIDENCE_CHARS, ITEM_CHARS, MAX_ITEMS, dimensions_for, evidence_found, schema_for
+from rag_coach.interview.feedback import DECODE_CHARS, EVIDENCE_CHARS, MAX_ITEMS, dimensions_for, evidence_found, schema_for
 from rag_coach.interview.answer_text import SENTENCE_BREAK, KEYWORDS, dimension_of, keyword_hits, sentences
 from rag_coach.interview.questions import QuestionBank
 
@@ -90,20 +90,20 @@ def build_target(question: Question, scores: dict[str, int], mistake_ids: list[s
         mistake = bank.mistake(mid)
         if mistake is None or len(weaknesses) >= MAX_ITEMS:
             continue
-        weaknesses.append({"text": _clip(f"{mistake.title}: {mistake.spot}", ITEM_CHARS), "mistake_id": mid if mid in offered else None})
-        steps.append(_clip(mistake.fix, ITEM_CHARS))
+        weaknesses.append({"text": _clip(f"{mistake.title}: {mistake.spot}", DECODE_CHARS), "mistake_id": mid if mid in offered else None})
+        steps.append(_clip(mistake.fix, DECODE_CHARS))
     low = sorted((s, d) for d, s in scores.items() if s <= 2)
     for _, dim in low:
         if len(weaknesses) >= MAX_ITEMS:
             break
         label = dim.replace("_", " ")
         if dim not in covered and not any(label in w["text"].lower() for w in weaknesses):
-            weaknesses.append({"text": _clip(f"Weak {label}: {dimensions_for(question.round)[dim]}", ITEM_CHARS), "mistake_id": None})
-    steps += [_clip(f"Practise: {item}", ITEM_CHARS) for item, dim in rubric if scores[dim] <= 2]
+            weaknesses.append({"text": _clip(f"Weak {label}: {dimensions_for(question.round)[dim]}", DECODE_CHARS), "mistake_id": None})
+    steps += [_clip(f"Practise: {item}", DECODE_CHARS) for item, dim in rubric if scores[dim] <= 2]
     if not steps:
-        steps = [_clip(f"Prepare for the follow-up: {question.follow_ups[0]}", ITEM_CHARS)]
+        steps = [_clip(f"Prepare for the follow-up: {question.follow_ups[0]}", DECODE_CHARS)]
     strong = sorted(((scores[dim], -i, item) for i, (item, dim) in enumerate(rubric) if scores[dim] >= 3), reverse=True)
-    strengths = [_clip(item, ITEM_CHARS) for _, _, item in strong][:2] or [GENERIC_STRENGTH]
+    strengths = [_clip(item, DECODE_CHARS) for _, _, item in strong][:2] or [GENERIC_STRENGTH]
     parts = {"strengths": strengths, "weaknesses": weaknesses[:MAX_ITEMS],
              "next_steps": list(dict.fromkeys(steps))[:2]}
     return {key: parts[key] for key in schema_for(question.round)["properties"]}

@@ -5,8 +5,22 @@ from __future__ import annotations
 import json
 from typing import Any
 
-# FakeLLM.yes (P(yes) of every rubric/dimension check) that yields this dimension score
-YES_FOR_SCORE = {4: 0.9, 3: 0.77, 2: 0.65, 1: 0.5}
+from rag_coach.interview import scoring
+
+
+def yes_for_score(score: int) -> float:
+    """The middle of the P(yes) range that, given to every check, yields ``score`` on every dimension."""
+    hits = [p / 1000 for p in range(1001)
+            if scoring.dimension_scores(["x"], [p / 1000], {"d": p / 1000})["d"] == score]
+    return hits[len(hits) // 2]
+
+
+class _YesForScore(dict):
+    def __missing__(self, score: int) -> float:
+        return yes_for_score(score)
+
+
+YES_FOR_SCORE = _YesForScore()  # FakeLLM.yes that yields this dimension score, under the current scoring bands
 
 
 def draft(mistake_id: str | None = None, **extra: Any) -> dict[str, Any]:

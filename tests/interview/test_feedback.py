@@ -118,7 +118,7 @@ def _checks(question, p: float, dims_p: float | None = None) -> Checks:
 
 
 def test_credit_and_dimension_scores() -> None:
-    assert credit(0.3) == 0.0 and credit(0.99) == 1.0 and 0 < credit(0.7) < 1
+    assert credit(0.3) == 0.0 and credit(0.99) == 1.0 and 0 < credit(0.8) < 1
     items = ["Asks whether prices can repeat", "States O(n) time and O(n) space", "Tests the empty list"]
     scores = dimension_scores(items, [0.9, 0.4, 0.9], dict.fromkeys(dimensions_for("coding"), 0.9))
     assert scores["complexity_analysis"] < scores["problem_understanding"] == 4  # its own rubric item failed
@@ -153,6 +153,33 @@ def test_finalize_clips_long_strings_to_the_published_limits(bank: QuestionBank)
     question = bank.get("q.amazon.behavioral.customer_obsession_1")
     obj = draft()
     obj["strengths"] = ["x" * 500]
-    fb = finalize(validate(obj, "behavioral", bank).feedback, question, _checks(question, 0.8))
+    assert not validate(obj, "behavioral", bank).ok  # the grammar bounds strings; finalize clips anyway
+    fb = finalize(obj, question, _checks(question, 0.8))
     assert len(fb["strengths"][0]) == 300
     jsonschema.validate(fb, published_schema())
+
+
+def test_render_markdown_escapes_bank_titles_and_model_strings_once(bank: QuestionBank) -> None:
+    import dataclasses
+
+    script = "<script>window.__pwned=1</script>"
+    link = "[click](javascript:alert(1))"
+    mid = "mistake.hashing.check_before_insert_order"
+    question = bank.get(QID)
+    hostile = dataclasses.replace(
+        bank,
+        questions={**bank.questions, QID: question.model_copy(update={"prompt": f"Pair {script} {link}. Rest."})},
+        mistakes={**bank.mistakes, mid: bank.mistake(mid).model_copy(update={"title": f"Title <img src=x onerror=1> {link}"})},
+    )
+    fb = finalize(validate(draft(mistake_id=mid), "coding", bank).feedback, question, _checks(question, 0.95))
+    fb["strengths"] = ["a < b & c\n```\n<b>x</b>"]
+    fb["weaknesses"][0]["text"] = f"Missed {script}"
+    fb["rubric"][0]["evidence"] = "x | <i>y</i>"
+    md = render_markdown(fb, hostile)
+    assert "<" not in md and "[click]" not in md
+    assert not any(line.lstrip().startswith("```") for line in md.splitlines())  # no fence opened by a string
+    assert "## Feedback: Pair &lt;script&gt;" in md and "&#91;click&#93;(javascript:alert(1))" in md
+    assert "**Title &lt;img src=x onerror=1&gt;" in md and f"(`{mid}`)" in md
+    assert "- a &lt; b &amp; c" in md and "&amp;lt;" not in md  # escaped exactly once
+    assert "x \\| &lt;i&gt;y&lt;/i&gt;" in md
+    assert "- Missed &lt;script&gt;" in md

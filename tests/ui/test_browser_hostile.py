@@ -120,3 +120,24 @@ def test_interview_transcript_and_feedback_show_markup_as_text(settings, embedde
         page.screenshot(path=str(ARTIFACTS / "hostile_feedback.png"), full_page=True)
     finally:
         services.retriever.close()
+
+
+def test_hostile_profile_name_shows_as_text_and_exports_inside_the_folder(fake_app, page, tmp_path_factory,  # noqa: F811
+                                                                          monkeypatch) -> None:
+    from rag_coach.ui import progress_tab
+
+    root = tmp_path_factory.mktemp("export_root")
+    exports = root / "a" / "b" / "exports"  # a "../../x" escape would still land under root
+    monkeypatch.setattr(progress_tab, "EXPORTS", exports)
+    url, _ = fake_app
+    name = f"../../x {HOSTILE}"
+    page.goto(url, wait_until="domcontentloaded")
+    page.locator("#rc-profile textarea, #rc-profile input").first.fill(name)
+    page.get_by_role("tab", name="Progress").click()
+    page.get_by_text("No finished interviews yet for profile").wait_for()
+    assert_safe(page, "#pg-summary", [name])
+    page.locator("#pg-export").click()
+    page.locator("#pg-export-file a").first.wait_for()
+    written = sorted(p for p in root.rglob("*") if p.is_file())
+    assert [p.parent for p in written] == [exports] and written[0].name.startswith("rag_coach_history_x_script_")
+    assert json.loads(written[0].read_text(encoding="utf-8"))["profile"] == name

@@ -1,0 +1,143 @@
+"""`rag-coach eval *` and `bench *`: evaluations and benchmarks."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from rag_coach.cli.common import EXIT_ERROR, EXIT_OK, _common, _emit, _llm_flags, _llm_overrides, _settings
+
+
+def cmd_eval_retrieval(args: argparse.Namespace) -> int:
+    from rag_coach.evaluation.retrieval_eval import evaluate_beir, evaluate_labelled, format_report
+
+    settings = _settings(args)
+    result = evaluate_beir(settings, Path(args.beir)) if args.beir else evaluate_labelled(settings, args.queries)
+    _emit(args, result, format_report(result))
+    return EXIT_OK
+
+
+def cmd_eval_feedback(args: argparse.Namespace) -> int:
+    from rag_coach.interview.evaluate import evaluate_feedback, format_report, load_rows, select_rows
+    from rag_coach.services import Services
+
+    services = Services(_llm_overrides(args, _settings(args)))
+    rows = select_rows(load_rows(args.answers), args.limit)
+    report = evaluate_feedback(services, rows)
+    _emit(args, report, format_report(report))
+    return EXIT_OK
+
+
+def cmd_eval_answers(args: argparse.Namespace) -> int:
+    from rag_coach.evaluation.answers import evaluate_answers, load_set
+    from rag_coach.evaluation.report import QUICK, _spread
+    from rag_coach.services import Services
+
+    settings = _llm_overrides(args, _settings(args))
+    services = Services(settings)
+    services.backend.check()
+    questions, unanswerable = load_set("coaching_questions.jsonl"), load_set("unanswerable_questions.jsonl")
+    if args.quick:
+        questions, unanswerable = _spread(questions, QUICK["coaching"]), _spread(unanswerable, QUICK["unanswerable"])
+    result = evaluate_answers(services.coach, questions, unanswerable)
+    records = result.pop("records")
+    if args.json:
+        print(json.dumps({**result, "records": records}, ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(f"{k}: {v}" for k, v in result.items()))
+    return EXIT_OK
+
+
+def cmd_eval_report(args: argparse.Namespace) -> int:
+    from rag_coach.evaluation.report import build_report, to_markdown, write_report
+
+    report = build_report(_settings(args), [v for v in args.variants.split(",") if v], quick=args.quick,
+                          price_per_cpu_hour=args.price_per_cpu_hour, limit_graded=args.limit_graded)
+    md, js = write_report(report, Path(args.out))
+    print(to_markdown(report))
+    print(f"written: {md} and {js}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_bench_retrieval(args: argparse.Namespace) -> int:
+    from rag_coach.evaluation.bench import bench_retrieval
+
+    report = bench_retrieval(_settings(args), sizes=args.sizes, runs=args.runs)
+    _emit(args, report, report["text"])
+    return EXIT_OK
+
+
+def cmd_bench_chat(args: argparse.Namespace) -> int:
+    from rag_coach.evaluation.bench_chat import bench_chat
+
+    report = bench_chat(_llm_overrides(args, _settings(args)), n=args.questions)
+    _emit(args, report, report["text"])
+    return EXIT_OK
+
+
+def cmd_bench_load(args: argparse.Namespace) -> int:
+    from rag_coach.evaluation.load import LoadOptions, run_load
+
+    options = LoadOptions(users=args.users, seconds=args.seconds, chat=args.chat, url=args.url, pid=args.pid)
+    report = run_load(_llm_overrides(args, _settings(args)), options)
+    _emit(args, report, report["text"])
+    return EXIT_OK if report["ok"] else EXIT_ERROR
+
+
+def add_eval_parsers(sub: argparse._SubParsersAction) -> None:
+    """eval retrieval, eval answers, eval report, eval feedback."""
+    ev = sub.add_parser("eval", help="evaluations").add_subparsers(dest="what", required=True)
+    p = ev.add_parser("retrieval", help="hit@k, MRR@10, nDCG@10, recall@k per mode")
+    _common(p)
+    p.add_argument("--queries", help="labelled query set (JSONL); default: the shipped set")
+    p.add_argument("--beir", help="a BEIR-layout folder, indexed into a throw-away index")
+    p.set_defaults(func=cmd_eval_retrieval)
+    p = ev.add_parser("answers", help="coaching answers: citation validity, fact recall, contamination, refusals")
+    _common(p)
+    _llm_flags(p)
+    p.add_argument("--quick", action="store_true", help="a small subset (CI)")
+    p.set_defaults(func=cmd_eval_answers)
+    p = ev.add_parser("report", help="all sets on several model variants, side by side (Markdown + JSON)")
+    _common(p)
+    p.add_argument("--variants", default="embedded", help="comma list: embedded, embedded+adapter=PATH[@scale], gguf:PATH, ollama:MODEL")
+    p.add_argument("--quick", action="store_true", help="a small subset of every set (CI)")
+    p.add_argument("--limit-graded", type=int, help="graded answers to grade per variant (default: all 108)")
+    p.add_argument("--price-per-cpu-hour", type=float, default=0.04, help="USD per vCPU-hour for the cost line")
+    p.add_argument("--out", default="reports/latest", help="folder for report.md and report.json")
+    p.set_defaults(func=cmd_eval_report)
+    p = ev.add_parser("feedback", help="interview feedback vs hand grades: validity, agreement, ordering, refusals")
+    _common(p)
+    _llm_flags(p)
+    p.add_argument("--limit", type=int, help="grade at most N valid answers (whole question groups); default: all 108")
+    p.add_argument("--answers", help="graded answers (JSONL); default: the shipped set")
+    p.set_defaults(func=cmd_eval_feedback)
+
+
+def add_bench_parsers(sub: argparse._SubParsersAction) -> None:
+    """bench retrieval, bench chat, bench load."""
+    bench = sub.add_parser("bench", help="benchmarks").add_subparsers(dest="what", required=True)
+    p = bench.add_parser("retrieval", help="ingest throughput, cold start, latency per mode, memory")
+    _common(p)
+    p.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000], help="synthetic corpus sizes")
+    p.add_argument("--runs", type=int, default=5, help="repeats for medians")
+    p.set_defaults(func=cmd_bench_retrieval)
+    p = bench.add_parser("chat", help="first-token and total latency of the coach on 20 fixed questions")
+    _common(p)
+    _llm_flags(p)
+    p.add_argument("--questions", type=int, default=20)
+    p.set_defaults(func=cmd_bench_chat)
+    p = bench.add_parser("load", help="concurrent candidates against the app: retrieval, then chat turns; memory")
+    _common(p)
+    _llm_flags(p)
+    p.add_argument("--users", type=int, default=20, help="concurrent candidates in the retrieval phase")
+    p.add_argument("--seconds", type=float, default=60, help="length of the retrieval phase")
+    p.add_argument("--chat", type=int, default=4, help="concurrent full chat turns with the model afterwards")
+    p.add_argument("--url", help="use the app running here instead of starting one")
+    p.add_argument("--pid", type=int, help="with --url: the app's process id, to sample its memory")
+    p.set_defaults(func=cmd_bench_load)
+
+
+__all__ = ["add_bench_parsers", "add_eval_parsers", "cmd_bench_chat", "cmd_bench_load", "cmd_bench_retrieval",
+           "cmd_eval_answers", "cmd_eval_feedback", "cmd_eval_report", "cmd_eval_retrieval"]
