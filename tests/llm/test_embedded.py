@@ -16,7 +16,7 @@ from rag_coach.settings import load_settings
 from rag_coach.tuning.gguf_lora import random_lora, write_lora_gguf
 
 pytestmark = pytest.mark.model
-PROMPT = [{"role": "user", "content": "The capital of France is"}]
+PROMPT = [{"role": "user", "content": "Is Paris the capital of France? Reply yes or no."}]
 
 
 @pytest.fixture(scope="session")
@@ -30,9 +30,12 @@ def qwen_header() -> Path:
     return models.pull(load_settings(), QWEN.key)
 
 
-def _greedy(path: Path, adapter: Path | None = None) -> str:
+def _p_yes(path: Path, adapter: Path | None = None) -> float:
+    """P("yes") of the next token from a fresh backend: it depends on every logit, so any change in the
+    model's output distribution shows (the 270M base model often ends its chat turn at once, so greedy
+    text alone can be empty)."""
     backend = EmbeddedBackend(path, adapter=adapter, context_tokens=512)
-    return "".join(backend.stream_chat(PROMPT, max_tokens=12, temperature=0))
+    return backend.yes_probability(PROMPT)
 
 
 @pytest.fixture(scope="session")
@@ -43,10 +46,10 @@ def adapter(gemma: Path, tmp_path_factory) -> Path:
 
 
 def test_adapter_changes_output_and_without_it_output_is_identical(gemma: Path, adapter: Path) -> None:
-    base_a, base_b = _greedy(gemma), _greedy(gemma)
-    assert base_a == base_b and base_a.strip()
+    base_a, base_b = _p_yes(gemma), _p_yes(gemma)
+    assert base_a == base_b and 0.0 < base_a < 1.0
     assert check_adapter(adapter, gemma).fields["adapter.lora.alpha"] == 8.0
-    assert _greedy(gemma, adapter) != base_a
+    assert abs(_p_yes(gemma, adapter) - base_a) > 1e-4
 
 
 def test_adapter_for_another_architecture_is_refused(gemma: Path, qwen_header: Path, tmp_path: Path) -> None:
