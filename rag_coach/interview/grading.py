@@ -121,8 +121,11 @@ class Grader:
                        company: str | None = None, rubric_met: Sequence[str] | None = None) -> list[Message]:
         """The feedback call: shared prefix + the rubric results (so the text agrees with the scores) + the JSON ask."""
         context = self.context(question, self.units(answer, code, follow_ups), follow_ups, company)
-        labels = {"yes": "met", "partly": "partly", "no": "not shown"}
         met = list(rubric_met) if rubric_met is not None else ["?"] * len(question.rubric)
+        return self._feedback_messages(context, met)
+
+    def _feedback_messages(self, context: str, met: Sequence[str]) -> list[Message]:
+        labels = {"yes": "met", "partly": "partly", "no": "not shown"}
         results = "; ".join(f"{i}. {labels.get(m, m)}" for i, m in enumerate(met, 1))
         return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": context + FEEDBACK.format(results=results)}]
 
@@ -193,7 +196,7 @@ class Grader:
             result.checks = {"rubric": [round(p, 3) for p in checks.rubric_p],
                              "dimensions": {k: round(p, 3) for k, p in checks.dimension_p.items()}}
             met = [met_label(credit(p)) for p in checks.rubric_p]
-            messages = self.build_messages(question, answer, code, follow_ups, company, met)
+            messages = self._feedback_messages(context, met)  # same prefix as the checks, built once
             text = self._call(messages, schema, max_tokens, result)
             first_truncated = result.truncated
             check = self._check(text, first_truncated, question)

@@ -15,13 +15,6 @@ def yes_for_score(score: int) -> float:
     return hits[len(hits) // 2]
 
 
-class _YesForScore(dict):
-    def __missing__(self, score: int) -> float:
-        return yes_for_score(score)
-
-
-YES_FOR_SCORE = _YesForScore()  # FakeLLM.yes that yields this dimension score, under the current scoring bands
-
 
 def draft(mistake_id: str | None = None, **extra: Any) -> dict[str, Any]:
     """The model's written feedback in the decoding schema."""
@@ -39,6 +32,6 @@ def reply(mistake_id: str | None = None) -> str:
 
 def scripted(fake: Any, score: int, mistake_id: str | None = None) -> Any:
     """Make ``fake`` grade every dimension ``score`` (through its P(yes)) and write feedback naming ``mistake_id``."""
-    fake.yes = YES_FOR_SCORE[score]
+    fake.yes = yes_for_score(score)
     fake.replies = [reply(mistake_id)]
     return fake

@@ -8,7 +8,7 @@ from rag_coach.interview.grading import Grader
 from rag_coach.interview.questions import QuestionBank
 from rag_coach.settings import Settings
 from tests.fakes import FakeLLM
-from tests.interview.helpers import YES_FOR_SCORE, draft, reply
+from tests.interview.helpers import draft, reply, yes_for_score
 
 QID = "q.amazon.coding.gift_card_pair"
 
@@ -25,7 +25,7 @@ def _answer(graded_rows, quality: str = "good") -> str:
 def test_valid_reply_gives_ok_feedback_with_computed_overall(bank, shipped_bank_settings, graded_rows) -> None:
     answer = _answer(graded_rows)
     grader, fake = _grader(bank, shipped_bank_settings, [reply("mistake.hashing.duplicates_overwrite")])
-    fake.yes = YES_FOR_SCORE[3]
+    fake.yes = yes_for_score(3)
     result = grader.grade(bank.get(QID), answer, hints_used=1, time_used_s=300)
     assert result.status == "ok" and not result.repaired and result.attempts == 1
     fb = result.feedback
@@ -71,7 +71,7 @@ def test_prompt_stays_compact(bank, shipped_bank_settings, graded_rows) -> None:
 def test_invalid_reply_is_repaired_once(bank, shipped_bank_settings, graded_rows) -> None:
     answer = _answer(graded_rows, "bad")
     grader, fake = _grader(bank, shipped_bank_settings, ['{"weaknesses": [', reply()])
-    fake.yes = YES_FOR_SCORE[1]
+    fake.yes = yes_for_score(1)
     result = grader.grade(bank.get(QID), answer)
     assert result.status == "ok" and result.repaired and result.attempts == 2
     assert result.feedback["overall"] == 1
