@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from rag_coach.documents.models import Question
-from rag_coach.interview.feedback import DECODE_CHARS, EVIDENCE_CHARS, MAX_ITEMS, dimensions_for, evidence_found, schema_for
-from rag_coach.interview.answer_text import SENTENCE_BREAK, KEYWORDS, dimension_of, keyword_hits, sentences
+from rag_coach.interview.feedback import DECODE_CHARS, MAX_ITEMS, dimensions_for, schema_for
+from rag_coach.interview.answer_text import SENTENCE_BREAK, dimension_of
 from rag_coach.interview.questions import QuestionBank
 
 GENERIC_STRENGTH = "Attempts an answer that addresses the question directly."
@@ -51,21 +51,6 @@ def _clip(text: str, limit: int) -> str:
         if end >= limit // 2:
             return head[: end + 1].rstrip(" ,;:(")
     return head.rsplit(" ", 1)[0].rstrip(" ,;:-(")
-
-
-def pick_evidence(answer: str, dimension: str) -> str:
-    """The sentence that mentions the dimension most (verbatim, clipped); "" if none does."""
-    keywords = KEYWORDS.get(dimension, ())
-    best, best_hits = "", 0
-    for sentence in sentences(answer):
-        pieces = [sentence] if len(sentence) <= EVIDENCE_CHARS else [p for p in re.split(r"(?<=[,;:])\s+", sentence) if len(p) > 15]
-        for piece in pieces:
-            hits = keyword_hits(piece, keywords)
-            if hits > best_hits:
-                quote = _clip(piece, EVIDENCE_CHARS).rstrip(",;:")
-                if quote and evidence_found(quote, answer):
-                    best, best_hits = quote, hits
-    return best
 
 
 def reference_met(question: Question, scores: dict[str, int]) -> list[str]:

@@ -105,6 +105,10 @@ def launch(settings: Settings, services: Services | None = None, block: bool = T
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     auth = check_bind(settings)
     services = services or Services(settings)
+    from starlette.middleware import Middleware
+
+    from rag_coach.ui.offline import OfflineGuard
+
     demo = build_ui(services)
     if settings.app.warm_up:
         threading.Thread(target=warm_up, args=(services,), daemon=True).start()
@@ -121,4 +125,5 @@ def launch(settings: Settings, services: Services | None = None, block: bool = T
         footer_links=["settings"],
         quiet=False,
         blocked_paths=private_paths(settings),
+        app_kwargs={"middleware": [Middleware(OfflineGuard)]},
     )

@@ -21,7 +21,7 @@ _SLUG_MAX = 64
 
 
 def profile_md(profile_name: str) -> str:
-    """A profile name for Markdown, shown literally: on one line, no HTML, no link, no emphasis, no code span."""
+    """A profile (or topic) name for Markdown, shown literally: on one line, no HTML, no link, no emphasis, no code span."""
     one_line = " ".join((profile_name or "default").split())
     return md_text(_MD_LITERAL.sub(r"\\\1", one_line))
 
@@ -59,7 +59,7 @@ def load_progress(store: ProgressStore, profile_name: str) -> tuple[str, Any, li
     rows = [[a.finished_at[:16].replace("T", " "), a.company, a.round, a.topic, a.difficulty, a.question_id, a.overall,
              a.hints_used, round(a.time_used_s / 60, 1)] for a in attempts]
     if attempts:
-        weak = ", ".join(f"{s.topic.replace('_', ' ')} ({s.mean_overall:.1f})" for s in weakest)
+        weak = ", ".join(f"{profile_md(s.topic.replace('_', ' '))} ({s.mean_overall:.1f})" for s in weakest)
         text = f"**{len(attempts)} finished interviews** for profile “{profile_md(name)}”. Weakest topics: {weak}."
     else:
         text = f"No finished interviews yet for profile “{profile_md(name)}”. Run a mock interview to see progress here."

@@ -12,6 +12,7 @@ from rag_coach.services import Services
 from rag_coach.settings import Settings
 from rag_coach.ui.app import launch
 from tests.fakes import FakeLLM
+from tests.ui.browser import page  # noqa: F401 - the Playwright page fixture for every browser test
 
 
 def free_port() -> int:

@@ -2,34 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from tests.ui.browser import ARTIFACTS, needs_chromium, pick
 
-import pytest
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (scripts/test.sh installs it)")
-
-
-@pytest.fixture()
-def page():
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(120_000)
-        yield page
-        browser.close()
-
-
-def pick(page, elem_id: str, label: str) -> None:
-    page.locator(f"#{elem_id} input").click()
-    page.get_by_role("option", name=label, exact=True).click()
+pytestmark = needs_chromium
 
 
 def test_chat_shows_sources_then_a_streamed_cited_answer(fake_app, page) -> None:

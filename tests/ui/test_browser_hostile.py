@@ -1,13 +1,12 @@
 """Hostile input in the browser: markup shows as text in the chat, the sources panel and the feedback view,
 and no planted script ever runs (each payload would set ``window.__pwned``). Long input is cut with a notice.
 
-Plumbing tests with the named FakeLLM; Playwright drives Debian's Chromium (see test_browser.py).
+Plumbing tests with the named FakeLLM; Playwright drives Debian's Chromium (see browser.py).
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -16,9 +15,9 @@ from rag_coach.services import Services
 from tests.fakes import FakeLLM
 from tests.interview.helpers import scripted
 from tests.ui.conftest import ANSWER, start_app
-from tests.ui.test_browser import ARTIFACTS, CHROMIUM, page, pick  # noqa: F401 - the page fixture
+from tests.ui.browser import ARTIFACTS, needs_chromium, pick
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed (scripts/test.sh installs it)")
+pytestmark = needs_chromium
 
 SCRIPT = "<script>window.__pwned='script'</script>"
 IMG = "<img src=x onerror=\"window.__pwned='img'\">"
@@ -66,7 +65,7 @@ def hostile_app(settings, embedder):
     services.retriever.close()
 
 
-def test_chat_and_sources_show_markup_as_text(hostile_app, page) -> None:  # noqa: F811
+def test_chat_and_sources_show_markup_as_text(hostile_app, page) -> None:
     url, services = hostile_app
     page.goto(url, wait_until="domcontentloaded")
     page.locator("#rc-question textarea").fill(f"Bar Raiser veto? {HOSTILE}")
@@ -86,7 +85,7 @@ def test_chat_and_sources_show_markup_as_text(hostile_app, page) -> None:  # noq
     assert "a" * 401 not in services.backend.requests[-1]["messages"][-1]["content"]
 
 
-def test_interview_transcript_and_feedback_show_markup_as_text(settings, embedder, page) -> None:  # noqa: F811
+def test_interview_transcript_and_feedback_show_markup_as_text(settings, embedder, page) -> None:
     ingest(settings, embedder=embedder)
     answer = f"{IMG} {ANSWER}"
     fake = scripted(FakeLLM(), 3)  # schema-valid written feedback, as in the interview_app fixture
@@ -122,7 +121,7 @@ def test_interview_transcript_and_feedback_show_markup_as_text(settings, embedde
         services.retriever.close()
 
 
-def test_hostile_profile_name_shows_as_text_and_exports_inside_the_folder(fake_app, page, tmp_path_factory,  # noqa: F811
+def test_hostile_profile_name_shows_as_text_and_exports_inside_the_folder(fake_app, page, tmp_path_factory,
                                                                           monkeypatch) -> None:
     from rag_coach.ui import progress_tab
 

@@ -92,3 +92,50 @@ def test_allowed_paths_from_the_environment_cannot_expose_private_folders(settin
     for path, marker in _secrets(services).items():
         status, body = raw_get(url, ROUTE + str(path))
         assert status == 403 and marker not in body, f"{path}: HTTP {status}"
+
+
+def test_the_app_never_fetches_a_remote_url_for_a_request(fake_app, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Gradio's file route fetches http(s) URLs itself; rag_coach refuses before it does.
+
+    A local HTTP server stands in for "the internet", and Gradio's public-address check is told to
+    accept it, so without the guard the server would be reached (it was, before the guard).
+    """
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import safehttpx
+
+    hits: list[str] = []
+
+    class Remote(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server API
+            hits.append(self.path)
+            body = b"remote bytes"
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    remote = ThreadingHTTPServer(("127.0.0.1", 0), Remote)
+    threading.Thread(target=remote.serve_forever, daemon=True).start()
+
+    async def public(host: str) -> str:  # pretend 127.0.0.1 is a public address
+        return "127.0.0.1"
+
+    monkeypatch.setattr(safehttpx, "async_validate_url", public)
+    url, _ = fake_app
+    target = f"http://127.0.0.1:{remote.server_port}/pixel.png"
+    try:
+        for path in (ROUTE + target, ROUTE + quote(target, safe=""), ROUTE + target.replace("http", "HTTP", 1),
+                     "/file=" + target, "/gradio_api/proxy=" + target):
+            status, body = raw_get(url, path)
+            assert status == 403 and b"remote bytes" not in body, f"{path}: HTTP {status}"
+        assert hits == [], f"the app fetched {hits}"
+        status, _ = raw_get(f"http://127.0.0.1:{remote.server_port}", "/pixel.png")  # the stand-in does answer
+        assert status == 200 and len(hits) == 1
+    finally:
+        remote.shutdown()

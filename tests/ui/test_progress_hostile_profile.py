@@ -46,3 +46,12 @@ def test_summary_shows_the_name_as_text(tmp_path: Path, name: str) -> None:
     for mark in "*_~":
         assert mark not in shown.replace("\\" + mark, "")
     assert profile_md("alice") == "alice"
+
+
+def test_weakest_topic_names_show_as_text(tmp_path: Path) -> None:
+    store = ProgressStore(tmp_path / "progress.sqlite")
+    topic = "<img src=x onerror=alert(1)>_[x](javascript:y)"  # bank topics are slugs; a stored row need not be
+    store.record("alice", question("a", "graphs").model_copy(update={"topic": topic}), feedback(2), T0, T0)
+    text, _, _ = load_progress(store, "alice")
+    assert "Weakest topics:" in text and "onerror" in text  # the name is shown ...
+    assert "<" not in text and "[" not in text  # ... as text, never as markup or a link
