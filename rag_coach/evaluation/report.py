@@ -117,6 +117,7 @@ ROWS = [
     ("feedback repaired", lambda r: r["feedback"].get("repair_rate")),
     ("feedback truncated", lambda r: r["feedback"].get("truncation_rate")),
     ("good > bad (same question)", lambda r: r["feedback"].get("good_over_bad")),
+    ("good > bad by round", lambda r: ", ".join(f"{k} {v}" for k, v in r["feedback"]["good_over_bad_by_round"].items())),
     ("dimension exact / within one", lambda r: f"{r['feedback'].get('dimension_exact')} / {r['feedback'].get('dimension_within_one')}"),
     ("Spearman overall vs reference", lambda r: r["feedback"].get("spearman_overall")),
     ("invalid answers refused", lambda r: r["feedback"].get("invalid_refused")),
