@@ -32,6 +32,10 @@ EVIDENCE_CHARS = 200
 ITEM_CHARS = 300
 DECODE_CHARS = 160
 MAX_ITEMS = 3  # per list in the model's reply (the published object allows 5)
+# Shown under every rendered feedback: what the scores are, and what a small local model can miss.
+SCORE_NOTE = ("_How these scores are made: the local model answers yes or no for each rubric item and dimension, "
+              "and fixed rules turn its confidence into 1–4 scores. A small model can miss subtle bugs or vague "
+              "stories, so read the rubric table and the evidence, not only the number._")
 
 
 @lru_cache(maxsize=1)
@@ -278,4 +282,5 @@ def render_markdown(feedback: dict[str, Any], bank: QuestionBank) -> str:
             lines.append(f"- {_inline(w['text'])}{tag}")
     if feedback["next_steps"]:
         lines += ["", "### Next steps", *[f"- {_inline(s)}" for s in feedback["next_steps"]]]
+    lines += ["", SCORE_NOTE]
     return "\n".join(lines) + "\n"

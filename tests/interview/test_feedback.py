@@ -14,6 +14,7 @@ from rag_coach.interview.feedback import (
     evidence_found,
     finalize,
     published_schema,
+    SCORE_NOTE,
     render_markdown,
     rounds,
     schema_for,
@@ -139,6 +140,7 @@ def test_finalize_builds_a_published_feedback_object_and_markdown(bank: Question
     md = render_markdown(fb, bank)
     assert "| approach | 3/4 |" in md and "**Overall: 4/4**" in md and question.rubric[0] in md
     assert "mistake.hashing.check_before_insert_order" in md and bank.mistake("mistake.hashing.check_before_insert_order").title in md
+    assert md.rstrip().endswith(SCORE_NOTE)  # every rendering says how the scores are made
 
 
 def test_unmet_items_and_weak_dimensions_show_no_evidence(bank: QuestionBank) -> None:
