@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import jsonschema
 
-from rag_coach.interview.scoring import apply_hint_penalty, compute_overall, credit, dimension_scores, met_label
+from rag_coach.interview.scoring import PRIOR, apply_hint_penalty, compute_overall, credit, dimension_scores, met_label
 from rag_coach.textsafety import md_text
 
 if TYPE_CHECKING:
@@ -204,24 +204,34 @@ def _clip(text: str, limit: int) -> str:
 
 @dataclass
 class Checks:
-    """The model's P(yes) per rubric item and per dimension, and the answer sentence that best shows each."""
+    """The model's P(yes) per rubric item and per dimension, and the answer sentence that best shows each.
+
+    ``rubric_null`` / ``dimension_null``: the same checks for a content-free answer (the baseline the
+    scores are measured from; see :mod:`rag_coach.interview.scoring`); None means ``scoring.PRIOR``.
+    """
 
     rubric_p: list[float]
     dimension_p: dict[str, float]
     rubric_evidence: list[str]
     dimension_evidence: dict[str, str]
+    rubric_null: list[float] | None = None
+    dimension_null: dict[str, float] | None = None
+
+    def rubric_met(self) -> list[str]:
+        """"yes" / "partly" / "no" per rubric item."""
+        nulls = self.rubric_null or [PRIOR] * len(self.rubric_p)
+        return [met_label(credit(p, p0)) for p, p0 in zip(self.rubric_p, nulls)]
 
 
 def finalize(draft: dict[str, Any], question: Question, checks: Checks, *, hints_used: int = 0,
              time_used_s: float | None = None) -> dict[str, Any]:
     """Complete feedback object: scores from the checks, evidence, hint penalty, overall, the written draft."""
-    scores = dimension_scores(question.rubric, checks.rubric_p, checks.dimension_p)
+    scores = dimension_scores(question.rubric, checks.rubric_p, checks.dimension_p, checks.rubric_null, checks.dimension_null)
     dimensions = {name: {"evidence": _clip(checks.dimension_evidence.get(name, "") if score > 1 else "", EVIDENCE_CHARS),
                          "score": score} for name, score in scores.items()}
     penalised = apply_hint_penalty({"dimensions": dimensions}, question.round, hints_used)["dimensions"]
     rubric = []
-    for item, p, evidence in zip(question.rubric, checks.rubric_p, checks.rubric_evidence):
-        met = met_label(credit(p))
+    for item, met, evidence in zip(question.rubric, checks.rubric_met(), checks.rubric_evidence):
         rubric.append({"item": _clip(item, ITEM_CHARS), "met": met, "evidence": _clip(evidence, EVIDENCE_CHARS) if met != "no" else ""})
     return {
         "question_id": question.id,

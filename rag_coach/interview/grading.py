@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -18,7 +19,6 @@ import numpy as np
 from rag_coach.documents.models import Question
 from rag_coach.interview.answer_text import answer_units
 from rag_coach.interview.feedback import Checks, Validation, dimensions_for, finalize, parse_json, schema_for, validate
-from rag_coach.interview.scoring import credit, met_label
 from rag_coach.interview.questions import QuestionBank
 from rag_coach.llm.base import ChatBackend, LLMError, Message, Usage
 from rag_coach.settings import Settings
@@ -39,6 +39,8 @@ SYSTEM = (
 CHECK = "\n\nCheck: {text}\nDoes the answer do this? Reply yes or no."
 FEEDBACK = "\n\nRubric results: {results}\nWrite the feedback JSON: weaknesses[{{text,mistake_id}}], strengths[], next_steps[]."
 REPAIR = "That reply is not valid: {error}. Send the corrected JSON only, in the same format."
+NULL_ANSWER = "I am not sure."  # the content-free answer each check is also asked with (scoring's baseline)
+NULL_CACHE = 256  # questions whose content-free checks are kept
 
 
 @dataclass
@@ -87,6 +89,7 @@ class Grader:
         self.bank = bank
         self.settings = settings.interview
         self.embedder = embedder  # picks evidence sentences; without it, keyword overlap does
+        self._nulls: OrderedDict[str, tuple[list[float], dict[str, float]]] = OrderedDict()
 
     # -- prompt ---------------------------------------------------------------------------------
     def units(self, answer: str, code: str = "", follow_ups: Sequence[tuple[str, str]] = ()) -> list[str]:
@@ -130,13 +133,32 @@ class Grader:
         return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": context + FEEDBACK.format(results=results)}]
 
     # -- checks ---------------------------------------------------------------------------------
-    def run_checks(self, question: Question, units: list[str], context: str) -> Checks:
-        """P(yes) for every rubric item and every dimension definition, plus the sentence that best shows each."""
+    def _ask(self, question: Question, context: str) -> tuple[list[float], dict[str, float]]:
         rubric_p = [self.backend.yes_probability(self.check_messages(context, item)) for item in question.rubric]
         dims = dimensions_for(question.round)
-        dimension_p = {name: self.backend.yes_probability(self.check_messages(context, text)) for name, text in dims.items()}
-        best = self._best_units(units, [*question.rubric, *dims.values()])
-        return Checks(rubric_p, dimension_p, best[: len(question.rubric)], dict(zip(dims, best[len(question.rubric):])))
+        return rubric_p, {name: self.backend.yes_probability(self.check_messages(context, text)) for name, text in dims.items()}
+
+    def null_checks(self, question: Question, null_context: str) -> tuple[list[float], dict[str, float]]:
+        """The checks for the content-free answer: depend only on the prompt, so cached by it (and the model)."""
+        key = f"{self.backend.info!r}\0{null_context}"
+        if key in self._nulls:
+            self._nulls.move_to_end(key)
+            return self._nulls[key]
+        value = self._nulls[key] = self._ask(question, null_context)
+        while len(self._nulls) > NULL_CACHE:
+            self._nulls.popitem(last=False)
+        return value
+
+    def run_checks(self, question: Question, units: list[str], context: str, null_context: str | None = None) -> Checks:
+        """P(yes) for every rubric item and dimension definition, the same for the content-free answer (when
+        ``null_context`` is given), and the sentence that best shows each."""
+        # the content-free checks first: the answer's checks then reuse the cached prompt up to <answer>
+        nulls = self.null_checks(question, null_context) if null_context is not None else (None, None)
+        rubric_p, dimension_p = self._ask(question, context)
+        dims = list(dimension_p)
+        best = self._best_units(units, [*question.rubric, *dimensions_for(question.round).values()])
+        return Checks(rubric_p, dimension_p, best[: len(question.rubric)], dict(zip(dims, best[len(question.rubric):])),
+                      rubric_null=nulls[0], dimension_null=nulls[1])
 
     def _best_units(self, units: list[str], targets: list[str]) -> list[str]:
         """For each target text, the answer sentence most similar to it ("" for an empty answer)."""
@@ -188,14 +210,17 @@ class Grader:
         result = GradeResult("failed")
         units = self.units(answer, code, follow_ups)
         context = self.context(question, units, follow_ups, company)
+        null_context = self.context(question, [NULL_ANSWER], follow_ups, company)
         mistake_ids = [m.id for m in self.bank.candidate_mistakes(question, self.settings.candidate_mistakes)]
         schema = schema_for(question.round, mistake_ids or None)
         max_tokens = self.settings.grading_max_tokens
         try:
-            checks = self.run_checks(question, units, context)
+            checks = self.run_checks(question, units, context, null_context)
             result.checks = {"rubric": [round(p, 3) for p in checks.rubric_p],
-                             "dimensions": {k: round(p, 3) for k, p in checks.dimension_p.items()}}
-            met = [met_label(credit(p)) for p in checks.rubric_p]
+                             "dimensions": {k: round(p, 3) for k, p in checks.dimension_p.items()},
+                             "rubric_null": [round(p, 3) for p in checks.rubric_null or []],
+                             "dimensions_null": {k: round(p, 3) for k, p in (checks.dimension_null or {}).items()}}
+            met = checks.rubric_met()
             messages = self._feedback_messages(context, met)  # same prefix as the checks, built once
             text = self._call(messages, schema, max_tokens, result)
             first_truncated = result.truncated

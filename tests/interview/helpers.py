@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from rag_coach.interview import scoring
+from rag_coach.interview.grading import NULL_ANSWER
+from rag_coach.llm.base import Message
 
 
-def yes_for_score(score: int) -> float:
-    """The middle of the P(yes) range that, given to every check, yields ``score`` on every dimension."""
-    hits = [p / 1000 for p in range(1001)
+def is_null_check(messages: list[Message]) -> bool:
+    """True for the grader's checks of the content-free baseline answer."""
+    return f"[1] {NULL_ANSWER}\n</answer>" in messages[-1]["content"]
+
+
+def answer_yes(p: float, null: float = scoring.PRIOR) -> Callable[[list[Message]], float]:
+    """Scripted P(yes): ``p`` for checks of the candidate's answer, ``null`` for the content-free baseline."""
+    return lambda messages: null if is_null_check(messages) else p
+
+
+def yes_for_score(score: int) -> Callable[[list[Message]], float]:
+    """Scripted P(yes) that yields ``score`` on every dimension: the middle of that score's range of P(yes)
+    over a baseline at ``scoring.PRIOR``."""
+    hits = [p / 1000 for p in range(1, 1000)
             if scoring.dimension_scores(["x"], [p / 1000], {"d": p / 1000})["d"] == score]
-    return hits[len(hits) // 2]
+    return answer_yes(hits[len(hits) // 2])
 
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import copy
 
 import jsonschema
@@ -21,7 +23,17 @@ from rag_coach.interview.feedback import (
     validate,
 )
 from rag_coach.interview.questions import QuestionBank
-from rag_coach.interview.scoring import KEY_DIMENSION, apply_hint_penalty, compute_overall, credit, dimension_scores
+from rag_coach.interview.scoring import (
+    DIM_BAND,
+    ITEM_BAND,
+    KEY_DIMENSION,
+    PRIOR,
+    apply_hint_penalty,
+    compute_overall,
+    credit,
+    dimension_scores,
+    lift,
+)
 from tests.interview.helpers import draft
 
 ANSWER = "First I ask whether prices repeat. Then I keep a map from price to index, checking B - p before inserting."
@@ -118,18 +130,37 @@ def _checks(question, p: float, dims_p: float | None = None) -> Checks:
     return Checks([p] * len(question.rubric), dims, [UNITS[0]] * len(question.rubric), {name: UNITS[1] for name in dims})
 
 
-def test_credit_and_dimension_scores() -> None:
-    assert credit(0.3) == 0.0 and credit(0.99) == 1.0 and 0 < credit(0.8) < 1
+def p_at(lift_value: float, p_null: float = PRIOR) -> float:
+    """The P(yes) whose lift over ``p_null`` is ``lift_value``."""
+    return 1 / (1 + math.exp(-(lift_value + math.log(p_null / (1 - p_null)))))
+
+
+def test_credit_measures_the_lift_over_the_content_free_answer() -> None:
+    assert lift(0.5) == 0 and lift(0.8, 0.8) == 0 and lift(0.9, 0.5) > lift(0.9, 0.8) > 0 > lift(0.3, 0.5)
+    start, width = ITEM_BAND
+    for p_null in (0.2, 0.5, 0.7):
+        assert credit(p_at(start - 0.1, p_null), p_null) == 0.0 and credit(p_at(start + width + 0.1, p_null), p_null) == 1.0
+        assert 0 < credit(p_at(start + width / 2, p_null), p_null) < 1
+    assert credit(0.8, 0.2) > credit(0.8, 0.6)  # the same P(yes) means more where the baseline yes-rate is low
+
+
+def test_dimension_scores() -> None:
+    high, low = p_at(ITEM_BAND[0] + ITEM_BAND[1] + 0.5), p_at(ITEM_BAND[0] - 0.5)
+    dims_high = dict.fromkeys(dimensions_for("coding"), p_at(DIM_BAND[0] + DIM_BAND[1] + 0.5))
     items = ["Asks whether prices can repeat", "States O(n) time and O(n) space", "Tests the empty list"]
-    scores = dimension_scores(items, [0.9, 0.4, 0.9], dict.fromkeys(dimensions_for("coding"), 0.9))
+    scores = dimension_scores(items, [high, low, high], dims_high)
     assert scores["complexity_analysis"] < scores["problem_understanding"] == 4  # its own rubric item failed
-    assert dimension_scores(items, [0.4] * 3, dict.fromkeys(dimensions_for("coding"), 0.4)) == dict.fromkeys(dimensions_for("coding"), 1)
+    dims_low = dict.fromkeys(dimensions_for("coding"), p_at(DIM_BAND[0] - 0.5))
+    assert dimension_scores(items, [low] * 3, dims_low) == dict.fromkeys(dimensions_for("coding"), 1)
+    # the same P(yes) against a higher baseline (the model says yes to that item for any answer) scores lower
+    nulls = dict.fromkeys(dimensions_for("coding"), 0.9)
+    assert dimension_scores(items, [high] * 3, dims_high, [0.9] * 3, nulls) == dict.fromkeys(dimensions_for("coding"), 1)
 
 
 def test_finalize_builds_a_published_feedback_object_and_markdown(bank: QuestionBank) -> None:
     question = bank.get(QID)
     checked = validate(draft(mistake_id="mistake.hashing.check_before_insert_order"), "coding", bank)
-    fb = finalize(checked.feedback, question, _checks(question, 0.95), hints_used=1, time_used_s=612.34)
+    fb = finalize(checked.feedback, question, _checks(question, 0.99), hints_used=1, time_used_s=612.34)
     assert fb["overall"] == 4 and fb["dimensions"]["approach"]["score"] == 3 and fb["time_used_s"] == 612.3
     assert fb["dimensions"]["approach"]["evidence"] == UNITS[1]  # the candidate's own sentence, verbatim
     assert [c["item"] for c in fb["rubric"]] == question.rubric and all(c["met"] == "yes" for c in fb["rubric"])
@@ -173,7 +204,7 @@ def test_render_markdown_escapes_bank_titles_and_model_strings_once(bank: Questi
         questions={**bank.questions, QID: question.model_copy(update={"prompt": f"Pair {script} {link}. Rest."})},
         mistakes={**bank.mistakes, mid: bank.mistake(mid).model_copy(update={"title": f"Title <img src=x onerror=1> {link}"})},
     )
-    fb = finalize(validate(draft(mistake_id=mid), "coding", bank).feedback, question, _checks(question, 0.95))
+    fb = finalize(validate(draft(mistake_id=mid), "coding", bank).feedback, question, _checks(question, 0.99))
     fb["strengths"] = ["a < b & c\n```\n<b>x</b>"]
     fb["weaknesses"][0]["text"] = f"Missed {script}"
     fb["rubric"][0]["evidence"] = "x | <i>y</i>"

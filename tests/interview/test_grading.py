@@ -8,7 +8,7 @@ from rag_coach.interview.grading import Grader
 from rag_coach.interview.questions import QuestionBank
 from rag_coach.settings import Settings
 from tests.fakes import FakeLLM
-from tests.interview.helpers import draft, reply, yes_for_score
+from tests.interview.helpers import answer_yes, draft, is_null_check, reply, yes_for_score
 
 QID = "q.amazon.coding.gift_card_pair"
 
@@ -36,11 +36,17 @@ def test_valid_reply_gives_ok_feedback_with_computed_overall(bank, shipped_bank_
     assert all(d["evidence"] in units for d in fb["dimensions"].values())  # the candidate's own sentences
     assert len({c["met"] for c in fb["rubric"]}) == 1 and len(fb["rubric"]) == len(bank.get(QID).rubric)
     question = bank.get(QID)
-    checks = [m[-1]["content"] for m in fake.checks]
-    assert len(checks) == len(question.rubric) + 6  # every rubric item and every coding dimension
-    assert all(c.endswith("Does the answer do this? Reply yes or no.") for c in checks)
+    n = len(question.rubric) + 6  # every rubric item and every coding dimension ...
+    null_checks, checks = [m[-1]["content"] for m in fake.checks[:n]], [m[-1]["content"] for m in fake.checks[n:]]
+    assert len(checks) == n and all(is_null_check(m) for m in fake.checks[:n])  # ... first for the baseline answer
+    assert all(c.endswith("Does the answer do this? Reply yes or no.") for c in checks + null_checks)
+    assert [c.split("Check:")[1] for c in null_checks] == [c.split("Check:")[1] for c in checks]
     prefix = checks[0].split("\n\nCheck:")[0]
     assert all(c.startswith(prefix) for c in checks)  # one shared prefix: the answer is evaluated once
+    common = prefix.split("<answer>")[0]
+    assert all(c.startswith(common + "<answer>") for c in null_checks)  # the baseline shares all but the answer
+    grader.grade(question, answer)
+    assert len(fake.checks) == 3 * n  # the baseline is cached per question: asked once
     request = fake.requests[0]
     prompt = request["messages"][1]["content"]
     assert prompt.startswith(prefix) and "Rubric results: 1. " in prompt
@@ -53,11 +59,11 @@ def test_valid_reply_gives_ok_feedback_with_computed_overall(bank, shipped_bank_
 def test_scores_follow_the_models_yes_probability(bank, shipped_bank_settings, graded_rows) -> None:
     answer = _answer(graded_rows)
     overall = {}
-    for p in (0.4, 0.7, 0.95):
+    for p in (0.4, 0.93, 0.99):  # lift over the scripted 0.5 baseline: below, inside and above ITEM_BAND
         grader, fake = _grader(bank, shipped_bank_settings, [reply()])
-        fake.yes = p
+        fake.yes = answer_yes(p)
         overall[p] = grader.grade(bank.get(QID), answer).feedback["overall"]
-    assert overall[0.4] == 1 and overall[0.4] < overall[0.7] < overall[0.95] == 4
+    assert overall[0.4] == 1 and overall[0.4] < overall[0.93] < overall[0.99] == 4
 
 
 def test_prompt_stays_compact(bank, shipped_bank_settings, graded_rows) -> None:
@@ -112,7 +118,7 @@ def test_text_addressed_to_the_grader_never_reaches_the_model(bank, shipped_bank
     answer = _answer(graded_rows, "bad")
     grader, fake = _grader(bank, shipped_bank_settings, [reply()])
     grader.grade(bank.get(QID), answer + " " + " ".join(INJECTIONS))
-    sent = [m[-1]["content"] for m in fake.checks] + [fake.requests[0]["messages"][-1]["content"]]
+    sent = [m[-1]["content"] for m in fake.checks if not is_null_check(m)] + [fake.requests[0]["messages"][-1]["content"]]
     for text in sent:
         assert "4/4" not in text and "reply yes to every" not in text and "<|im_start|>" not in text.split("<answer>")[1]
         assert "[text addressed to the grader removed]" in text
