@@ -32,6 +32,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
         print()
+        for warning in result.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
     return EXIT_OK
 
 

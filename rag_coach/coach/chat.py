@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from rag_coach.coach.citations import clean_citations
+from rag_coach.coach.citations import clean_citations, unsupported_figures
 from rag_coach.coach.prompts import fit_history, system_prompt, user_message
 from rag_coach.documents.registry import Registry
 from rag_coach.llm.base import ChatBackend, Message, Usage
@@ -20,6 +20,8 @@ from rag_coach.textsafety import CleanText, clean_input
 
 log = logging.getLogger(__name__)
 
+UNSUPPORTED = ("Not in the retrieved sources: {figures}. The model may have made these figures up; "
+               "check them before relying on them.")
 NOTHING_FOUND = (
     "The corpus has nothing on this, so what follows is general advice, not a fact about {company}:\n\n"
 )
@@ -48,6 +50,7 @@ class TurnResult:
     adapter: str | None
     dropped_citations: list[int] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)  # for the user, e.g. "your message was cut"
+    warnings: list[str] = field(default_factory=list)  # about the answer, e.g. figures found in no source
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -61,6 +64,7 @@ class TurnResult:
             "model": self.model,
             "adapter": self.adapter,
             "notices": self.notices,
+            "warnings": self.warnings,
         }
 
 
@@ -155,6 +159,9 @@ class Coach:
         answer, used, dropped = clean_citations(raw, len(hits))
         if dropped:
             log.warning("dropped citations to missing passages: %s", dropped)
+        figures = unsupported_figures(answer, [h.chunk.text for h in hits], question)
+        if figures:
+            log.info("answer has figures found in no retrieved passage: %s", figures)
         session.history += [user, {"role": "assistant", "content": raw}]
         info = self.backend.info
         result = TurnResult(
@@ -173,6 +180,7 @@ class Coach:
             adapter=info.adapter,
             dropped_citations=dropped,
             notices=[notice] if notice else [],
+            warnings=[UNSUPPORTED.format(figures=", ".join(figures))] if figures else [],
         )
         yield TurnEvent("done", result=result)
 

@@ -89,6 +89,7 @@ def build_chat_tab(services: Services) -> None:
                     history[-1] = {"role": "assistant", "content": md_text(answer)}
                 elif event.kind == "done" and event.result is not None:
                     history[-1] = {"role": "assistant", "content": md_text(event.result.answer) or "(no answer)"}
+                    history += [{"role": "assistant", "content": f"_⚠️ {md_text(w)}_"} for w in event.result.warnings]
                 yield history, panel, state, ""
         except UserFacingError as exc:
             history[-1] = failed(f"{friendly(exc)} Your conversation is kept: ask again once this is fixed.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag_coach.coach.chat import NOTHING_FOUND, ChatSession
-from rag_coach.coach.citations import clean_citations
+from rag_coach.coach.citations import clean_citations, unsupported_figures
 from rag_coach.index.ingest import ingest
 from rag_coach.services import Services
 from tests.fakes import FakeLLM
@@ -101,3 +101,24 @@ def test_history_budget_drops_oldest_turns(services) -> None:
 def test_clean_citations() -> None:
     text, used, dropped = clean_citations("A [1]. B [2, 7]. C [3][1].", passages=2)
     assert (text, used, dropped) == ("A [1]. B [2]. C [1].", [1, 2], [7, 3])
+
+
+def test_unsupported_figures() -> None:
+    passages = ["Amazon has 16 Leadership Principles. RSUs vest 5%, 15%, 40% and 40% over four years.",
+                "About 1000 interviews were reviewed in 2024."]
+    answer = ("The base salary is $100,000 [1]. RSUs vest 5%, 15%, 40%, 40% [1]. There are 16 principles [1]. "
+              "About 1,000 interviews [2] in 2024; 18.5% of them failed. 1. Prepare stories [2]. Budget 45 minutes.")
+    assert unsupported_figures(answer, passages, "I have 45 minutes") == ["$100,000", "18.5%"]
+    assert unsupported_figures("See [12] and [1, 2]. 3 rounds.", passages) == []  # markers and small counts are not figures
+    assert unsupported_figures("Nothing numeric here.", []) == []
+
+
+def test_a_figure_found_in_no_source_is_flagged_not_removed(services) -> None:
+    fake: FakeLLM = getattr(services.backend, "inner", services.backend)  # under the serializing wrapper
+    fake.replies = ["The Bar Raiser can veto [1]. The base salary for this level is $187,500 [1]."]
+    result = services.coach.ask(ChatSession("amazon", "behavioral"), "Who can veto my hire?")
+    assert "$187,500" in result.answer  # the answer is the model's; the warning says what to check
+    assert len(result.warnings) == 1 and "$187,500" in result.warnings[0] and "made these figures up" in result.warnings[0]
+    assert result.to_dict()["warnings"] == result.warnings
+    fake.replies = ["The Bar Raiser can veto [1]."]
+    assert services.coach.ask(ChatSession("amazon", "behavioral"), "Who can veto my hire?").warnings == []

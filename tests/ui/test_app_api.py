@@ -88,3 +88,20 @@ def test_missing_index_and_missing_model_are_readable_chat_messages(settings, em
     text = str(history[-1]["content"])
     assert "gone.gguf not found: run `rag-coach models pull`" in text
     services.retriever.close()
+
+
+def test_a_figure_in_no_source_is_flagged_under_the_answer(settings, embedder) -> None:
+    from rag_coach.index.ingest import ingest
+    from rag_coach.services import Services
+    from tests.fakes import FakeLLM
+    from tests.ui.conftest import start_app
+
+    ingest(settings, embedder=embedder)
+    settings.coach.min_relevance = 0.0
+    fake = FakeLLM(["The Bar Raiser can veto [1]. The base salary is $187,500 [1]."])
+    services = Services(settings, backend_override=fake, embedder_override=embedder)
+    url, _ = start_app(settings, services)
+    history, _, _ = Client(url, verbose=False).predict("Who can veto my hire?", [], "amazon", "all", api_name="/ask")
+    answer, warning = str(history[-2]["content"]), str(history[-1]["content"])
+    assert "$187,500" in answer and "Not in the retrieved sources: $187,500" in warning and "⚠️" in warning
+    services.retriever.close()
