@@ -154,7 +154,9 @@ def test_dimension_scores() -> None:
     assert dimension_scores(items, [low] * 3, dims_low) == dict.fromkeys(dimensions_for("coding"), 1)
     # the same P(yes) against a higher baseline (the model says yes to that item for any answer) scores lower
     nulls = dict.fromkeys(dimensions_for("coding"), 0.9)
-    assert dimension_scores(items, [high] * 3, dims_high, [0.9] * 3, nulls) == dict.fromkeys(dimensions_for("coding"), 1)
+    plain = dimension_scores(items, [high] * 3, dims_high)
+    against_high = dimension_scores(items, [high] * 3, dims_high, [0.9] * 3, nulls)
+    assert set(plain.values()) == {4} and all(against_high[d] < plain[d] for d in plain)
 
 
 def test_finalize_builds_a_published_feedback_object_and_markdown(bank: QuestionBank) -> None:
