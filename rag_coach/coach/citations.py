@@ -45,11 +45,10 @@ def _digits(figure: str) -> str:
 def unsupported_figures(answer: str, passages: list[str], question: str = "") -> list[str]:
     """Figures in ``answer`` (amounts, percentages, counts of 2+ digits) that occur in no retrieved passage
     and not in the question: the model may have made them up. Citation markers are not figures."""
-    known = " ".join(_digits(f) for text in [*passages, question] for f in FIGURE.findall(text))
-    known_set = set(known.split())
-    found: list[str] = []
+    known = {_digits(f) for text in [*passages, question] for f in FIGURE.findall(text)}
+    found: dict[str, None] = {}  # figure as written, in order of appearance
     for match in FIGURE.finditer(CITATION.sub(" ", answer)):
         figure = match.group(0).strip()
-        if _digits(figure) and _digits(figure) not in known_set and figure not in found:
-            found.append(figure)
-    return found[:MAX_FIGURES]
+        if _digits(figure) not in known:
+            found.setdefault(figure)
+    return list(found)[:MAX_FIGURES]

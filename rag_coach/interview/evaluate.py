@@ -107,12 +107,12 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
             exact += got == ref
             within += abs(got - ref) <= 1
     overall = {(r["question_id"], r["quality"]): r["feedback"]["overall"] for r in ok}
-    good_bad = [(overall[(q, "good")], overall[(q, "bad")]) for (q, quality) in overall if quality == "good" and (q, "bad") in overall]
     rounds = {r["question_id"]: r["round"] for r in ok}
+    good_bad = [(overall[(q, "good")], overall[(q, "bad")], rounds[q]) for (q, quality) in overall
+                if quality == "good" and (q, "bad") in overall]
     by_round: dict[str, list[bool]] = defaultdict(list)
-    for (q, quality) in overall:
-        if quality == "good" and (q, "bad") in overall:
-            by_round[rounds[q]].append(overall[(q, "good")] > overall[(q, "bad")])
+    for g, b, round_ in good_bad:
+        by_round[round_].append(g > b)
     ordered = [(overall[a], overall[b]) for a in overall for b in overall
                if a[0] == b[0] and ORDER[a[1]] > ORDER[b[1]]]
     rho: float | None = None
@@ -134,7 +134,7 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
         "truncation_rate": _share(sum(r["truncated"] for r in graded), len(graded)),
         "repair_rate": _share(sum(r["repaired"] for r in graded), len(graded)),
         "failure_rate": _share(sum(r["status"] == "failed" for r in graded), len(graded)),
-        "good_over_bad": _share(sum(g > b for g, b in good_bad), len(good_bad)),
+        "good_over_bad": _share(sum(g > b for g, b, _ in good_bad), len(good_bad)),
         "good_bad_pairs": len(good_bad),
         "good_over_bad_by_round": {k: f"{sum(v)}/{len(v)}" for k, v in sorted(by_round.items())},
         "ordered_pairs": _share(sum(hi > lo for hi, lo in ordered), len(ordered)),

@@ -155,8 +155,8 @@ class Grader:
         # the content-free checks first: the answer's checks then reuse the cached prompt up to <answer>
         nulls = self.null_checks(question, null_context) if null_context is not None else (None, None)
         rubric_p, dimension_p = self._ask(question, context)
-        dims = list(dimension_p)
-        best = self._best_units(units, [*question.rubric, *dimensions_for(question.round).values()])
+        dims = dimensions_for(question.round)  # the same names, in the same order, as dimension_p
+        best = self._best_units(units, [*question.rubric, *dims.values()])
         return Checks(rubric_p, dimension_p, best[: len(question.rubric)], dict(zip(dims, best[len(question.rubric):])),
                       rubric_null=nulls[0], dimension_null=nulls[1])
 

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 from rag_coach.services import Services
+from rag_coach.ui.offline import OfflineGuard
 from rag_coach.ui.render import CSS
 from rag_coach.settings import Settings
 
@@ -105,9 +106,7 @@ def launch(settings: Settings, services: Services | None = None, block: bool = T
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     auth = check_bind(settings)
     services = services or Services(settings)
-    from starlette.middleware import Middleware
-
-    from rag_coach.ui.offline import OfflineGuard
+    from starlette.middleware import Middleware  # with gradio: only when the app starts
 
     demo = build_ui(services)
     if settings.app.warm_up:
