@@ -55,6 +55,12 @@ class LLMSettings(BaseModel):
     temperature: float = Field(0.2, ge=0.0, le=2.0)
     seed: int = 0
     timeout_s: float = Field(120.0, gt=0, description="Ollama request timeout.")
+    extra_buffers: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="llama.cpp extra buffer types (weight repacking; AMX where compiled in). auto: use them if a "
+        "child-process probe decodes with them, else load without (a crash becomes a message, not a dead app).",
+    )
+    probe: bool = Field(True, description="Probe the embedded model in a child process before its first load (cached).")
 
 
 class CoachSettings(BaseModel):

@@ -12,6 +12,17 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 bash scripts/setup.sh test
 export HF_HUB_OFFLINE=1 ANONYMIZED_TELEMETRY=False GRADIO_ANALYTICS_ENABLED=False
+case " $* " in *"not model"*) smoke=0 ;; *) smoke=1 ;; esac
+if [ "$smoke" = 1 ]; then
+  # First and fast: a model library that crashes (e.g. ggml's AMX kernels on a VM) fails here in one
+  # sentence instead of killing pytest half-way through the model tests.
+  echo "==> smoke: the embedded model loads and decodes a few tokens in a child process"
+  .venv/bin/rag-coach models pull >/dev/null
+  if ! .venv/bin/rag-coach models check; then
+    echo "smoke step failed: the embedded model does not run on this machine (reason above); not running the tests" >&2
+    exit 1
+  fi
+fi
 set +e
 .venv/bin/python -m pytest "$@"
 code=$?

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from rag_coach.cli.common import EXIT_OK, _common, _emit, _llm_flags, _llm_overrides, _settings
+from rag_coach.llm.base import LLMError
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -45,6 +47,38 @@ def cmd_models_pull(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_models_check(args: argparse.Namespace) -> int:
+    """Load the embedded model, prefill and decode in child processes (the CI smoke step); record the choice."""
+    from rag_coach.llm.llamacpp import has_amx_kernels
+    from rag_coach.llm.models import embedded_model_path
+    from rag_coach.llm.probe import ProbeCache, decide, failure_message
+
+    settings = _llm_overrides(args, _settings(args))
+    path = embedded_model_path(settings)
+    if not path.is_file():
+        raise LLMError(f"model file {path} not found: run `rag-coach models pull` (or point llm.model_path at a local GGUF)")
+    mode = args.extra_buffers or settings.llm.extra_buffers
+    decision = decide(path, mode, cache=ProbeCache(Path(settings.data_dir) / "probes.json"), threads=settings.llm.threads,
+                      use_cached=False)
+    results = decision if isinstance(decision, list) else decision.results
+    passed = [r for r in results if r.ok]
+    data = {"model": str(path), "mode": mode, "ok": bool(passed),
+            "extra_buffers": None if isinstance(decision, list) else decision.extra_buffers,
+            "amx_kernels": has_amx_kernels(passed[0].system_info) if passed else None,
+            "probes": [asdict(r) for r in results]}
+    if isinstance(decision, list):
+        if args.json:
+            _emit(args, data, "")
+        raise LLMError(failure_message(path, decision))
+    lines = [f"ok: llama.cpp runs {path.name} on this machine (AMX kernels {'compiled in' if data['amx_kernels'] else 'not compiled'})"]
+    for r in results:
+        speed = f"prefill {r.prefill_tok_s:.0f} tok/s, generation {r.gen_tok_s:.1f} tok/s" if r.ok else "not usable"
+        lines.append(f"  extra buffers {'on ' if r.extra_buffers else 'off'}: {r.detail}; {speed}")
+    lines.append(f"using extra buffers {'on' if decision.extra_buffers else 'off'}")
+    _emit(args, data, "\n".join(lines))
+    return EXIT_OK
+
+
 def cmd_models_adapter_create(args: argparse.Namespace) -> int:
     from rag_coach.llm.ollama_backend import OllamaBackend
 
@@ -58,7 +92,7 @@ def cmd_models_adapter_create(args: argparse.Namespace) -> int:
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    """ask, models pull, models adapter-create."""
+    """ask, models pull, models check, models adapter-create."""
     p = sub.add_parser("ask", help="one grounded coaching answer with sources")
     _common(p)
     _llm_flags(p)
@@ -73,6 +107,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("name", nargs="?", help="qwen2.5-coder-1.5b-instruct (default) or gemma3-270m")
     p.add_argument("--force", action="store_true", help="re-assemble even if present")
     p.set_defaults(func=cmd_models_pull)
+    p = models.add_parser("check", help="load the embedded model and decode a few tokens in a child process")
+    _common(p)
+    _llm_flags(p)
+    p.add_argument("--extra-buffers", choices=["auto", "on", "off"], help="setting llm.extra_buffers")
+    p.set_defaults(func=cmd_models_check)
     p = models.add_parser("adapter-create", help="create an Ollama model = base + GGUF LoRA adapter")
     _common(p)
     _llm_flags(p)
@@ -81,4 +120,4 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_models_adapter_create)
 
 
-__all__ = ["add_parsers", "cmd_ask", "cmd_models_adapter_create", "cmd_models_pull"]
+__all__ = ["add_parsers", "cmd_ask", "cmd_models_adapter_create", "cmd_models_check", "cmd_models_pull"]

@@ -77,6 +77,14 @@ def cmd_bench_chat(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_bench_llm(args: argparse.Namespace) -> int:
+    from rag_coach.evaluation.bench_llm import bench_llm
+
+    report = bench_llm(_llm_overrides(args, _settings(args)), runs=args.runs, prompt_tokens=args.prompt_tokens)
+    _emit(args, report, report["text"])
+    return EXIT_OK
+
+
 def cmd_bench_load(args: argparse.Namespace) -> int:
     from rag_coach.evaluation.load import LoadOptions, run_load
 
@@ -116,7 +124,7 @@ def add_eval_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def add_bench_parsers(sub: argparse._SubParsersAction) -> None:
-    """bench retrieval, bench chat, bench load."""
+    """bench retrieval, bench chat, bench llm, bench load."""
     bench = sub.add_parser("bench", help="benchmarks").add_subparsers(dest="what", required=True)
     p = bench.add_parser("retrieval", help="ingest throughput, cold start, latency per mode, memory")
     _common(p)
@@ -128,6 +136,12 @@ def add_bench_parsers(sub: argparse._SubParsersAction) -> None:
     _llm_flags(p)
     p.add_argument("--questions", type=int, default=20)
     p.set_defaults(func=cmd_bench_chat)
+    p = bench.add_parser("llm", help="embedded model prefill/generation tokens/s with extra buffers on and off")
+    _common(p)
+    _llm_flags(p)
+    p.add_argument("--runs", type=int, default=5, help="interleaved runs per option (medians)")
+    p.add_argument("--prompt-tokens", type=int, default=512)
+    p.set_defaults(func=cmd_bench_llm)
     p = bench.add_parser("load", help="concurrent candidates against the app: retrieval, then chat turns; memory")
     _common(p)
     _llm_flags(p)
@@ -139,5 +153,5 @@ def add_bench_parsers(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_bench_load)
 
 
-__all__ = ["add_bench_parsers", "add_eval_parsers", "cmd_bench_chat", "cmd_bench_load", "cmd_bench_retrieval",
+__all__ = ["add_bench_parsers", "add_eval_parsers", "cmd_bench_chat", "cmd_bench_llm", "cmd_bench_load", "cmd_bench_retrieval",
            "cmd_eval_answers", "cmd_eval_feedback", "cmd_eval_report", "cmd_eval_retrieval"]

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from rag_coach.llm.base import BackendInfo, LLMError, Message, Usage, yes_share
+from rag_coach.llm.llamacpp import cached_tokens, last_logits, load_llama, special_token_text, truncate_cache
+from rag_coach.llm.probe import ExtraBuffers, ProbeCache, choose_extra_buffers
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,8 @@ class EmbeddedBackend:
         context_tokens: int = 4096,
         seed: int = 0,
         verify: Any = None,
+        extra_buffers: ExtraBuffers = "auto",
+        probe_cache: Path | None = None,
     ) -> None:
         self.model_path = Path(model_path)
         self.adapter = Path(adapter) if adapter else None
@@ -40,6 +44,8 @@ class EmbeddedBackend:
         self.threads = threads or os.cpu_count() or 2
         self.seed = seed
         self._verify = verify  # called once with the model path before loading (size/sha check)
+        self.extra_buffers = extra_buffers
+        self._probe_cache = probe_cache  # None: no child-process probe before the first load
         self._llm: Any = None
         self._lock = threading.Lock()  # one generation at a time per loaded model
         self._yes_no: tuple[list[int], list[int]] | None = None  # token ids of yes/no variants
@@ -60,11 +66,15 @@ class EmbeddedBackend:
         if self._verify is not None:
             self._verify(self.model_path)
         try:
-            from llama_cpp import Llama
+            import llama_cpp  # noqa: F401
         except ImportError as exc:
             raise LLMError("the embedded backend needs llama-cpp-python: run scripts/setup.sh (or pip install llama-cpp-python)") from exc
+        if self._probe_cache is not None:
+            extra = choose_extra_buffers(self.model_path, self.extra_buffers, cache=ProbeCache(self._probe_cache), threads=self.threads)
+        else:
+            extra = self.extra_buffers != "off"
+        self.info.extra["extra_buffers"] = extra
         kwargs: dict[str, Any] = {
-            "model_path": str(self.model_path),
             "n_ctx": self.info.context_tokens,
             "n_threads": self.threads,
             "n_threads_batch": self.threads,
@@ -74,7 +84,7 @@ class EmbeddedBackend:
         if self.adapter is not None:
             kwargs.update(lora_path=str(self.adapter), lora_scale=self.adapter_scale)
         try:
-            self._llm = Llama(**kwargs)
+            self._llm = load_llama(self.model_path, extra_buffers=extra, **kwargs)
         except (ValueError, RuntimeError) as exc:
             raise LLMError(f"llama.cpp could not load {self.model_path.name} ({exc}): the file may be corrupt; run `rag-coach models pull --force`") from None
         return self._llm
@@ -96,7 +106,7 @@ class EmbeddedBackend:
             template = llm.metadata.get("tokenizer.chat_template")
             if template:
                 formatter = llama_chat_format.Jinja2ChatFormatter(
-                    template, eos_token=llm._model.token_get_text(llm.token_eos()), bos_token=llm._model.token_get_text(llm.token_bos())
+                    template, eos_token=special_token_text(llm, llm.token_eos()), bos_token=special_token_text(llm, llm.token_bos())
                 )
                 return formatter(messages=messages).prompt
         return "".join(f"{m['role']}: {m['content']}\n" for m in messages) + "assistant: "
@@ -112,18 +122,16 @@ class EmbeddedBackend:
                 self._yes_no = (ids(("yes", "Yes", " yes", " Yes")), ids(("no", "No", " no", " No")))
             tokens = llm.tokenize(self._format(messages).encode(), add_bos=True, special=True)
             prefix = 0
-            for cached, new in zip(llm._input_ids[: llm.n_tokens], tokens):
+            for cached, new in zip(cached_tokens(llm), tokens):
                 if cached != new:
                     break
                 prefix += 1
             prefix = min(prefix, len(tokens) - 1)  # at least one token is evaluated, so the logits are fresh
-            if prefix > 0 and llm._ctx.kv_cache_seq_rm(-1, prefix, -1):
-                llm.n_tokens = prefix
-            else:
+            if not truncate_cache(llm, prefix):
                 llm.reset()
                 prefix = 0
             llm.eval(tokens[prefix:])
-            logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).astype(np.float64)
+            logits = last_logits(llm)
         probs = np.exp(logits - logits.max())
         yes, no = self._yes_no
         return yes_share(float(probs[yes].sum()), float(probs[no].sum()))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rag_coach.llm.base import ChatBackend, LLMError
 from rag_coach.settings import Settings
 
@@ -23,6 +25,8 @@ def make_backend(settings: Settings) -> ChatBackend:
             context_tokens=settings.llm.context_tokens,
             seed=settings.llm.seed,
             verify=check,
+            extra_buffers=settings.llm.extra_buffers,
+            probe_cache=(Path(settings.data_dir) / "probes.json") if settings.llm.probe else None,
         )
     if mode == "ollama":
         from rag_coach.llm.ollama_backend import OllamaBackend

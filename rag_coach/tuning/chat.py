@@ -40,13 +40,12 @@ class ServingFormat:
     """Prompt rendering and tokenization exactly as the embedded backend does it, for one GGUF."""
 
     def __init__(self, gguf_path: Path) -> None:
-        from llama_cpp import Llama
+        from rag_coach.llm.llamacpp import load_llama, special_token_text
 
         self.path = Path(gguf_path)
-        self._llm = Llama(str(self.path), vocab_only=True, verbose=False)
-        model = self._llm._model
-        self.eos_text = model.token_get_text(self._llm.token_eos())
-        self.bos_text = model.token_get_text(self._llm.token_bos())
+        self._llm = load_llama(self.path, vocab_only=True, verbose=False)
+        self.eos_text = special_token_text(self._llm, self._llm.token_eos())
+        self.bos_text = special_token_text(self._llm, self._llm.token_bos())
         self.chat_format = str(self._llm.chat_format)
         self._template = self._llm.metadata.get("tokenizer.chat_template")
 

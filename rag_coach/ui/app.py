@@ -8,6 +8,7 @@ import os
 import threading
 from pathlib import Path
 
+from rag_coach.llm.base import LLMError
 from rag_coach.services import Services
 from rag_coach.ui.offline import OfflineGuard
 from rag_coach.ui.render import CSS
@@ -97,6 +98,8 @@ def warm_up(services: Services) -> None:
 
             warm([{"role": "system", "content": services.coach.system_for(ChatSession("amazon", "behavioral"))}])
         log.info("warm-up done")
+    except LLMError as exc:  # e.g. the model library crashed in the probe: say so now, the chat repeats it
+        log.error("the local model cannot answer: %s", exc)
     except Exception as exc:  # the chat shows the same problem readably at the first question
         log.warning("warm-up failed: %s", exc)
 
