@@ -7,6 +7,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from rag_coach.coach.chat import Coach
+from rag_coach.coach.gate import GateModel
 from rag_coach.documents.registry import Registry, load_registry
 from rag_coach.index.embedding import Embedder
 from rag_coach.llm.base import ChatBackend
@@ -27,6 +28,7 @@ class Services:
     settings: Settings
     backend_override: ChatBackend | None = None
     embedder_override: Embedder | None = None
+    gate_override: GateModel | None = None
 
     @cached_property
     def registry(self) -> Registry:
@@ -53,7 +55,7 @@ class Services:
 
     @cached_property
     def coach(self) -> Coach:
-        return Coach(self.settings, self.retriever, self.backend, self.registry)
+        return Coach(self.settings, self.retriever, self.backend, self.registry, gate=self.gate_override)
 
     @cached_property
     def question_bank(self) -> QuestionBank:

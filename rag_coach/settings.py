@@ -51,7 +51,6 @@ class LLMSettings(BaseModel):
     adapter_scale: float = 1.0
     threads: int | None = Field(None, ge=1, description="CPU threads for llama.cpp; default: all cores.")
     context_tokens: int = Field(4096, ge=512)
-    max_answer_tokens: int = Field(320, ge=16)
     temperature: float = Field(0.2, ge=0.0, le=2.0)
     seed: int = 0
     timeout_s: float = Field(120.0, gt=0, description="Ollama request timeout.")
@@ -64,12 +63,10 @@ class LLMSettings(BaseModel):
 
 
 class CoachSettings(BaseModel):
-    passages: int = Field(3, ge=1, le=10, description="Passages sent to the model per turn.")
-    passage_chars: int = Field(320, ge=80, description="Each passage is trimmed to its most relevant sentences.")
+    passages: int = Field(3, ge=1, le=10, description="Passages retrieved per turn (evidence is picked from them).")
     min_relevance: float = Field(
         0.40, description="Top dense cosine below which retrieval counts as nothing relevant: the 5th percentile of the labelled set (0.397)."
     )
-    history_tokens: int = Field(1500, ge=0, description="Budget for earlier turns in the prompt.")
     max_message_chars: int = Field(
         4000, ge=100, description="Longer chat messages are cut to this many characters, with a notice to the user."
     )

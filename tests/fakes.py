@@ -18,7 +18,7 @@ class FakeLLM:
         self.replies: list[Reply] = list(replies or ["Fake answer citing [1]."])
         self.checks: list[list[Message]] = []  # yes_probability requests, kept apart from chat requests
         self.yes: float | Callable[[list[Message]], float] = 0.9  # rubric checks: P(yes)
-        self.echo = echo  # reply with the last question, so a leak between sessions would show
+        self.echo = echo  # reply with the evidence it was given (a faithful "rewrite"), else the last question
         self.requests: list[dict[str, Any]] = []
         self.info = BackendInfo("fake", "fake-llm", None, context_tokens)
 
@@ -37,8 +37,12 @@ class FakeLLM:
                     json_schema: dict[str, Any] | None = None, usage: Usage | None = None) -> Iterator[str]:
         self.requests.append({"messages": [dict(m) for m in messages], "max_tokens": max_tokens, "json_schema": json_schema})
         if self.echo:
-            question = messages[-1]["content"].split("Question:", 1)[-1].split("\n")[0].strip()
-            reply = f"You asked: {question} [1]"
+            content = messages[-1]["content"]
+            if "\nEvidence: " in content:
+                reply = content.split("\nEvidence: ", 1)[1].split("\n")[0].strip()
+            else:
+                question = content.split("Question:", 1)[-1].split("\n")[0].strip()
+                reply = f"You asked: {question} [1]"
         else:
             scripted = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
             reply = scripted(messages, json_schema) if callable(scripted) else scripted

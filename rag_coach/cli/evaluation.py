@@ -39,6 +39,11 @@ def cmd_eval_answers(args: argparse.Namespace) -> int:
     services = Services(settings)
     services.backend.check()
     questions, unanswerable = load_set("coaching_questions.jsonl"), load_set("unanswerable_questions.jsonl")
+    if args.split:
+        from rag_coach.evaluation.gate_eval import split_of
+
+        questions = [r for r in questions if split_of(r["id"]) == args.split]
+        unanswerable = [r for r in unanswerable if split_of(r["id"]) == args.split]
     if args.quick:
         questions, unanswerable = _spread(questions, QUICK["coaching"]), _spread(unanswerable, QUICK["unanswerable"])
     result = evaluate_answers(services.coach, questions, unanswerable)
@@ -58,6 +63,22 @@ def cmd_eval_report(args: argparse.Namespace) -> int:
     md, js = write_report(report, Path(args.out))
     print(to_markdown(report))
     print(f"written: {md} and {js}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_eval_gate(args: argparse.Namespace) -> int:
+    from rag_coach.evaluation.gate_eval import evaluate_gate
+    from rag_coach.services import Services
+
+    from rag_coach.coach.gate import FEATURES, GateModel
+
+    shipped = Path(__file__).resolve().parents[1] / "coach" / "gate.json"
+    n = len(FEATURES)  # before the first fit: a neutral gate that answers everything
+    current = GateModel.load(shipped) if shipped.is_file() else GateModel((0.0,) * n, 0.0, (0.0,) * n, (1.0,) * n, 0.0)
+    services = Services(_settings(args), gate_override=current)
+    write = shipped if args.write else None
+    report = evaluate_gate(services.coach, write=write)
+    _emit(args, report, report["text"])
     return EXIT_OK
 
 
@@ -106,6 +127,7 @@ def add_eval_parsers(sub: argparse._SubParsersAction) -> None:
     _common(p)
     _llm_flags(p)
     p.add_argument("--quick", action="store_true", help="a small subset (CI)")
+    p.add_argument("--split", choices=["fit", "report"], help="only the rows of one half (the gate is fitted on 'fit')")
     p.set_defaults(func=cmd_eval_answers)
     p = ev.add_parser("report", help="all sets on several model variants, side by side (Markdown + JSON)")
     _common(p)
@@ -115,6 +137,10 @@ def add_eval_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--price-per-cpu-hour", type=float, default=0.04, help="USD per vCPU-hour for the cost line")
     p.add_argument("--out", default="reports/latest", help="folder for report.md and report.json")
     p.set_defaults(func=cmd_eval_report)
+    p = ev.add_parser("gate", help="answerability gate: fit on one half of the labelled sets, report on the other")
+    _common(p)
+    p.add_argument("--write", action="store_true", help="store the fitted gate as rag_coach/coach/gate.json")
+    p.set_defaults(func=cmd_eval_gate)
     p = ev.add_parser("feedback", help="interview feedback vs hand grades: validity, agreement, ordering, refusals")
     _common(p)
     _llm_flags(p)
@@ -154,4 +180,4 @@ def add_bench_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 __all__ = ["add_bench_parsers", "add_eval_parsers", "cmd_bench_chat", "cmd_bench_llm", "cmd_bench_load", "cmd_bench_retrieval",
-           "cmd_eval_answers", "cmd_eval_feedback", "cmd_eval_report", "cmd_eval_retrieval"]
+           "cmd_eval_answers", "cmd_eval_feedback", "cmd_eval_gate", "cmd_eval_report", "cmd_eval_retrieval"]

@@ -1,4 +1,11 @@
-"""A grounded coaching turn: retrieve (company + round) → prompt → stream → cited answer with sources."""
+"""An attributed coaching turn: retrieve → select evidence → gate → compose with citations → check.
+
+The system, not the model, owns what must be true. Retrieval (company + round filters) finds the
+passages; ``evidence.select`` picks the sentences that answer; ``gate`` decides in code whether they
+answer *this* question; a refused question gets the fixed form of ``refusal`` without any model call;
+otherwise ``compose`` has the model phrase one sentence per evidence item, checks each against its
+item and attaches the item's citation itself. Sources are yielded before anything else.
+"""
 
 from __future__ import annotations
 
@@ -9,22 +16,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from rag_coach.coach.citations import clean_citations, unsupported_figures
-from rag_coach.coach.prompts import fit_history, system_prompt, user_message
+from rag_coach.coach import evidence as evidence_mod
+from rag_coach.coach.compose import REWRITE_RULES, AnswerSentence, Composer, Composition, render
+from rag_coach.coach.evidence import EvidenceItem, QuestionType
+from rag_coach.coach.gate import GateDecision, GateModel
+from rag_coach.coach.refusal import refusal
 from rag_coach.documents.registry import Registry
-from rag_coach.llm.base import ChatBackend, Message, Usage
+from rag_coach.llm.base import ChatBackend, Message
+from rag_coach.retrieval.bm25 import tokenize
 from rag_coach.retrieval.filters import Filters
 from rag_coach.retrieval.retriever import Hit, Retriever
 from rag_coach.settings import Settings
 from rag_coach.textsafety import CleanText, clean_input
 
 log = logging.getLogger(__name__)
-
-UNSUPPORTED = ("Not in the retrieved sources: {figures}. The model may have made these figures up; "
-               "check them before relying on them.")
-NOTHING_FOUND = (
-    "The corpus has nothing on this, so what follows is general advice, not a fact about {company}:\n\n"
-)
 
 
 @dataclass
@@ -48,9 +53,13 @@ class TurnResult:
     backend: str
     model: str
     adapter: str | None
-    dropped_citations: list[int] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)  # for the user, e.g. "your message was cut"
-    warnings: list[str] = field(default_factory=list)  # about the answer, e.g. figures found in no source
+    warnings: list[str] = field(default_factory=list)  # about the answer
+    refused: bool = False  # the fixed "not covered" form, decided by the gate
+    question_type: str = "lookup"
+    evidence: list[EvidenceItem] = field(default_factory=list)
+    sentences: list[AnswerSentence] = field(default_factory=list)
+    gate: GateDecision | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -65,6 +74,11 @@ class TurnResult:
             "adapter": self.adapter,
             "notices": self.notices,
             "warnings": self.warnings,
+            "refused": self.refused,
+            "question_type": self.question_type,
+            "gate": self.gate.to_dict() if self.gate else None,
+            "evidence": [{"key": e.key, "passage": e.passage, "text": e.text, "score": round(e.score, 4)} for e in self.evidence],
+            "sentences": [s.to_dict() for s in self.sentences],
         }
 
 
@@ -77,16 +91,21 @@ class TurnEvent:
 
 
 class Coach:
-    """The chat service. The UI and CLI receive it; it receives the retriever and the model backend."""
+    """The chat service. The UI and CLI receive it; it receives the retriever, the model backend and the gate."""
 
-    def __init__(self, settings: Settings, retriever: Retriever, backend: ChatBackend, registry: Registry) -> None:
+    def __init__(self, settings: Settings, retriever: Retriever, backend: ChatBackend, registry: Registry,
+                 gate: GateModel | None = None) -> None:
         self.settings = settings
         self.retriever = retriever
         self.backend = backend
         self.registry = registry
+        self.gate = gate or GateModel.load()
+        self.composer = Composer(backend, tuple(registry.companies.values()))
 
-    def system_for(self, session: ChatSession) -> str:
-        return system_prompt(self.registry.company_name(session.company), self.registry.round_name(session.round))
+    @staticmethod
+    def warm_up_messages() -> list[Message]:
+        """The stable prompt prefix of every model call in a turn (llama.cpp caches it once warmed)."""
+        return [{"role": "system", "content": REWRITE_RULES}]
 
     def clean_question(self, question: str) -> CleanText:
         """The message as the coach uses it: control characters removed, cut to ``coach.max_message_chars``."""
@@ -107,14 +126,6 @@ class Coach:
         grounded = bool(hits) and top >= self.settings.coach.min_relevance
         return (hits if grounded else []), grounded
 
-    def build_messages(self, session: ChatSession, question: str, hits: list[Hit], grounded: bool) -> tuple[list[Message], Message]:
-        cfg = self.settings.coach
-        user = user_message(question, hits, cfg.passage_chars, grounded)
-        reserve = self.settings.llm.max_answer_tokens + self.backend.count_tokens(user["content"]) + 400
-        budget = min(cfg.history_tokens, max(0, self.backend.info.context_tokens - reserve))
-        history = fit_history(session.history, budget, self.backend.count_tokens)
-        return [{"role": "system", "content": self.system_for(session)}, *history, user], user
-
     @staticmethod
     def retrieval_query(session: ChatSession, question: str) -> str:
         """A short follow-up ("can you give an example?") is searched together with the previous question."""
@@ -123,64 +134,77 @@ class Coach:
         previous = session.history[-2]["content"].rsplit("Question:", 1)[-1].split("\n")[0].strip()
         return f"{previous} {question}"
 
+    def gate_ignore(self, session: ChatSession) -> set[str]:
+        """Words that say which company/round is meant, not what is asked (not counted by the gate)."""
+        names = [session.company, session.round, self.registry.company_name(session.company),
+                 self.registry.round_name(session.round), "interview", "general"]
+        return set(tokenize(" ".join(names)))
+
+    def plan(self, session: ChatSession, query: str, hits: list[Hit]) -> tuple[QuestionType, list[EvidenceItem], GateDecision]:
+        """The decisions of a turn, all in code: question type, evidence, answerable or not."""
+        kind = evidence_mod.question_type(query)
+        chosen = evidence_mod.select(query, hits, self.retriever.embedder.embed_documents, kind) if hits else []
+        decision = self.gate.decide(query, chosen, hits, self.gate_ignore(session), self.retriever.embedder.embed_documents)
+        return kind, chosen, decision
+
     def turn(self, session: ChatSession, question: str) -> Iterator[TurnEvent]:
-        """Sources, then answer tokens, then the result. A backend failure raises (LLMError) and leaves
-        ``session.history`` as it was before the turn, so the next turn works once the backend is back."""
+        """Sources, then answer text (sentence by sentence), then the result. A backend failure raises
+        (LLMError) and leaves ``session.history`` as it was before the turn."""
         started = time.perf_counter()
         cleaned = self.clean_question(question)
         question = cleaned.text
         notice = cleaned.notice()
         if notice:
             log.warning("chat message cut from %d to %d characters", cleaned.original_chars, cleaned.limit)
-        hits, grounded = self.retrieve(session, self.retrieval_query(session, question))
+        query = self.retrieval_query(session, question)
+        hits, grounded = self.retrieve(session, query)
         retrieval_ms = (time.perf_counter() - started) * 1000
         yield TurnEvent("sources", sources=hits)
-        messages, user = self.build_messages(session, question, hits, grounded)
-        prefix = "" if grounded else NOTHING_FOUND.format(company=self.registry.company_name(session.company))
-        if prefix:
-            yield TurnEvent("token", text=prefix)
-        usage = Usage()
-        pieces: list[str] = []
-        first_token_ms = None
-        stream = self.backend.stream_chat(
-            messages, max_tokens=self.settings.llm.max_answer_tokens, temperature=self.settings.llm.temperature, usage=usage
-        )
-        try:
-            for piece in stream:
+        kind, chosen, decision = self.plan(session, query, hits)
+        plan_ms = (time.perf_counter() - started) * 1000 - retrieval_ms
+        first_token_ms: float | None = None
+        composition = Composition()
+        if decision.answerable:
+            pieces: list[str] = []
+            for sentence in self.composer.sentences(question, chosen, kind, self.registry.company_name(session.company),
+                                                    composition):
                 if first_token_ms is None:
                     first_token_ms = (time.perf_counter() - started) * 1000
+                piece = sentence.render()
+                sep = ("\n- " if pieces else "- ") if kind != "lookup" and len(chosen) > 1 else (" " if pieces else "")
                 pieces.append(piece)
-                yield TurnEvent("token", text=piece)
-        finally:  # an abandoned turn must not keep the model (and its lock) busy
-            close = getattr(stream, "close", None)
-            if close is not None:
-                close()
-        raw = "".join(pieces)
-        answer, used, dropped = clean_citations(raw, len(hits))
-        if dropped:
-            log.warning("dropped citations to missing passages: %s", dropped)
-        figures = unsupported_figures(answer, [h.chunk.text for h in hits], question)
-        if figures:
-            log.info("answer has figures found in no retrieved passage: %s", figures)
-        session.history += [user, {"role": "assistant", "content": raw}]
+                yield TurnEvent("token", text=sep + piece)
+            sentences = composition.sentences
+            answer = render(sentences, kind)
+        else:
+            nearby = evidence_mod.select(query, hits, self.retriever.embedder.embed_documents, "lookup") if hits else []
+            answer, sentences = refusal(question, self.registry.company_name(session.company), nearby, decision.missing_words)
+            first_token_ms = (time.perf_counter() - started) * 1000
+            yield TurnEvent("token", text=answer)
+        session.history += [{"role": "user", "content": f"Question: {question}"}, {"role": "assistant", "content": answer}]
         info = self.backend.info
         result = TurnResult(
-            answer=prefix + answer,
+            answer=answer,
             sources=hits,
-            citations=used,
+            citations=sorted({s.passage for s in sentences}),
             grounded=grounded,
             timings={
                 "retrieval_ms": round(retrieval_ms, 1),
+                "plan_ms": round(plan_ms, 1),
                 "first_token_ms": round(first_token_ms or 0.0, 1),
                 "total_ms": round((time.perf_counter() - started) * 1000, 1),
             },
-            tokens={"prompt": usage.prompt_tokens, "completion": usage.completion_tokens},
+            tokens={"prompt": composition.prompt_tokens, "completion": composition.completion_tokens,
+                    "model_sentences": composition.model_sentences, "replaced_sentences": composition.replaced},
             backend=info.backend,
             model=info.model,
             adapter=info.adapter,
-            dropped_citations=dropped,
             notices=[notice] if notice else [],
-            warnings=[UNSUPPORTED.format(figures=", ".join(figures))] if figures else [],
+            refused=not decision.answerable,
+            question_type=kind,
+            evidence=chosen,
+            sentences=sentences,
+            gate=decision,
         )
         yield TurnEvent("done", result=result)
 

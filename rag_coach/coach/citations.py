@@ -1,4 +1,4 @@
-"""Citation markers [n] in answers: find them, keep only those that point at a real passage."""
+"""Citation markers [n] and figures in text (shared by the support check and the answer metrics)."""
 
 from __future__ import annotations
 
@@ -33,22 +33,9 @@ def clean_citations(text: str, passages: int) -> tuple[str, list[int], list[int]
 
 # A figure: a number of 2+ digits (1,000 / 18.5 / 2024), or any number with a currency sign or a percent.
 FIGURE = re.compile(r"[$€£]\s?\d+(?:[.,]\d+)*|\b\d+(?:[.,]\d+)*\s?%|\b\d+(?:[.,]\d+)+\b|\b\d{2,}\b")
-MAX_FIGURES = 5
 
 
 def _digits(figure: str) -> str:
     """The figure's digits without thousands separators: "$100,000" -> "100000", "18.5%" -> "18.5"."""
     number = re.sub(r"[^\d.,]", "", figure).strip(".,")
     return number.replace(",", "") if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", number) else number
-
-
-def unsupported_figures(answer: str, passages: list[str], question: str = "") -> list[str]:
-    """Figures in ``answer`` (amounts, percentages, counts of 2+ digits) that occur in no retrieved passage
-    and not in the question: the model may have made them up. Citation markers are not figures."""
-    known = {_digits(f) for text in [*passages, question] for f in FIGURE.findall(text)}
-    found: dict[str, None] = {}  # figure as written, in order of appearance
-    for match in FIGURE.finditer(CITATION.sub(" ", answer)):
-        figure = match.group(0).strip()
-        if _digits(figure) not in known:
-            found.setdefault(figure)
-    return list(found)[:MAX_FIGURES]

@@ -44,7 +44,7 @@ def bench_chat(settings: Settings, n: int = 20) -> dict[str, Any]:
     services.retriever.retrieve("warm up")
     warm = getattr(services.backend, "warm_up", None)
     if warm:
-        warm([{"role": "system", "content": coach.system_for(ChatSession())}])
+        warm(coach.warm_up_messages())
     startup_s = time.perf_counter() - started
     first, follow, rows = [], [], []
     for i, q in enumerate(fixed_questions(n)):

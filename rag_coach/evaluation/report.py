@@ -108,11 +108,14 @@ def build_report(settings: Settings, variants: list[str], quick: bool = False, p
 
 
 ROWS = [
-    ("citation validity", lambda r: r["answers"]["citation_validity"]),
+    ("citation validity, strict", lambda r: r["answers"].get("citation_validity_strict")),
+    ("citation validity, lenient (earlier measure)", lambda r: r["answers"]["citation_validity"]),
+    ("claims with a citation", lambda r: r["answers"].get("claims_with_citation")),
     ("answers with a citation", lambda r: r["answers"]["answers_with_citations"]),
     ("required-fact recall", lambda r: r["answers"]["required_fact_recall"]),
     ("forbidden-fact rate (lower is better)", lambda r: r["answers"]["forbidden_fact_rate"]),
-    ("correct refusal rate", lambda r: r["answers"]["correct_refusal_rate"]),
+    ("refusal rate on unanswerable", lambda r: r["answers"]["correct_refusal_rate"]),
+    ("answered rate on answerable", lambda r: r["answers"].get("answered_rate_on_answerable")),
     ("feedback JSON valid", lambda r: r["feedback"].get("schema_valid_rate")),
     ("feedback repaired", lambda r: r["feedback"].get("repair_rate")),
     ("feedback truncated", lambda r: r["feedback"].get("truncation_rate")),

@@ -94,9 +94,7 @@ def warm_up(services: Services) -> None:
         services.retriever.retrieve("warm up")
         warm = getattr(services.backend, "warm_up", None)
         if warm is not None:
-            from rag_coach.coach.chat import ChatSession
-
-            warm([{"role": "system", "content": services.coach.system_for(ChatSession("amazon", "behavioral"))}])
+            warm(services.coach.warm_up_messages())
         log.info("warm-up done")
     except LLMError as exc:  # e.g. the model library crashed in the probe: say so now, the chat repeats it
         log.error("the local model cannot answer: %s", exc)

@@ -12,7 +12,7 @@ from rag_coach.coach.chat import ChatSession
 from rag_coach.errors import UserFacingError, friendly
 from rag_coach.services import Services
 from rag_coach.textsafety import clean_input, md_text
-from rag_coach.ui.render import source_label, sources_html
+from rag_coach.ui.render import cited_map, source_label, sources_html
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,7 @@ def build_chat_tab(services: Services) -> None:
         panel = sources_html([], "Searching the corpus…")
         yield history, panel, state, ""
         answer = ""
+        retrieved = False
 
         def failed(text: str) -> dict[str, str]:
             partial = f"{md_text(answer)}\n\n_(answer interrupted)_\n\n" if answer.strip() else ""
@@ -82,18 +83,24 @@ def build_chat_tab(services: Services) -> None:
         try:
             for event in services.coach.turn(state, clean.text):
                 if event.kind == "sources":
+                    retrieved = True
                     note = "" if event.sources else "Nothing relevant in the corpus for this question."
                     panel = sources_html(event.sources or [], note)
                 elif event.kind == "token":
                     answer += event.text
                     history[-1] = {"role": "assistant", "content": md_text(answer)}
                 elif event.kind == "done" and event.result is not None:
-                    history[-1] = {"role": "assistant", "content": md_text(event.result.answer) or "(no answer)"}
-                    history += [{"role": "assistant", "content": f"_⚠️ {md_text(w)}_"} for w in event.result.warnings]
+                    result = event.result
+                    history[-1] = {"role": "assistant", "content": md_text(result.answer) or "(no answer)"}
+                    history += [{"role": "assistant", "content": f"_Warning: {md_text(w)}_"} for w in result.warnings]
+                    if result.sources:
+                        note = ("Not covered: the passages below are the nearest the corpus has." if result.refused
+                                else "Highlighted: the sentences the answer cites.")
+                        panel = sources_html(result.sources, note, cited_map(result.sentences))
                 yield history, panel, state, ""
         except UserFacingError as exc:
             history[-1] = failed(f"{friendly(exc)} Your conversation is kept: ask again once this is fixed.")
-            yield history, panel if answer else sources_html([], "No sources: the question could not be answered."), state, ""
+            yield history, panel if retrieved else sources_html([], "No sources: the question could not be answered."), state, ""
         except Exception as exc:  # never a traceback in the chat
             log.exception("chat turn failed")
             history[-1] = failed(f"Something went wrong ({type(exc).__name__}: {exc}). "

@@ -33,10 +33,9 @@ def test_long_message_is_cut_and_control_characters_removed(services) -> None:
     session = ChatSession("amazon", "behavioral")
     question = "Who can\x00 veto\x1b my hire?\u202e " + "please explain " * 100
     result = services.coach.ask(session, question)
-    user = services.backend.requests[-1]["messages"][-1]["content"]
-    sent = user.split("Question: ", 1)[1].split("\n", 1)[0]
+    sent = session.history[-2]["content"].split("Question: ", 1)[1]
     assert sent.startswith("Who can veto my hire? please explain") and len(sent) <= 300
-    assert not any(c in user for c in "\x00\x1b\u202e")
+    assert not any(c in sent + str(services.backend.requests) for c in "\x00\x1b\u202e")
     assert result.notices == ["Your message was 1,522 characters long; only the first 300 were used. "
                               "Shorten it or split it into several parts."]
     assert services.coach.ask(session, "And frugality?").notices == []

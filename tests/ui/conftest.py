@@ -29,10 +29,13 @@ def start_app(settings: Settings, services: Services) -> tuple[str, object]:
 
 @pytest.fixture()
 def fake_app(settings: Settings, embedder) -> Iterator[tuple[str, Services]]:
-    """The app on the test corpus with the named FakeLLM (UI plumbing)."""
+    """The app on the test corpus with the named FakeLLM and an always-answer gate (UI plumbing)."""
+    from tests.coach.test_chat import fixed_gate
+
     ingest(settings, embedder=embedder)
     settings.coach.min_relevance = 0.0
-    services = Services(settings, backend_override=FakeLLM(echo=True), embedder_override=embedder)
+    services = Services(settings, backend_override=FakeLLM(echo=True), embedder_override=embedder,
+                        gate_override=fixed_gate(True))
     url, _ = start_app(settings, services)
     yield url, services
     services.retriever.close()

@@ -18,13 +18,16 @@ def test_chat_shows_sources_then_a_streamed_cited_answer(fake_app, page) -> None
     page.locator("#rc-sources details").first.wait_for()
     sources = page.locator("#rc-sources").inner_text()
     assert "Googleyness" in sources and "companies/google.md" in sources and "amazon.md" not in sources
-    page.locator("#rc-sources details summary").first.click()  # expand a passage
-    assert "collaborative nature" in page.locator("#rc-sources details").first.inner_text()
-    page.get_by_text("You asked: What is Googleyness? [1]").wait_for()
+    page.get_by_text("Googleyness covers comfort with ambiguity, bias to action and a collaborative nature [1].").wait_for()
+    # the cited passage opens with the exact cited sentence highlighted
+    mark = page.locator("#rc-sources details[open] mark.rc-cited").first
+    mark.wait_for()
+    assert mark.inner_text() == "Googleyness covers comfort with ambiguity, bias to action and a collaborative nature."
     assert "Backend:" in page.locator("#rc-status").inner_text()
     page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
     page.locator("#rc-new").click()
-    page.get_by_text("You asked: What is Googleyness?").wait_for(state="detached")
+    page.get_by_text("Googleyness covers comfort with ambiguity, bias to action and a collaborative nature [1].").wait_for(
+        state="detached")
 
 
 def test_mock_interview_with_hint_and_follow_up_then_feedback_and_progress(interview_app, page) -> None:

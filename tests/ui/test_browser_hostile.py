@@ -59,7 +59,9 @@ def hostile_app(settings, embedder):
     ingest(settings, embedder=embedder)
     settings.coach.min_relevance = 0.0
     settings.coach.max_message_chars = 400
-    services = Services(settings, backend_override=FakeLLM(echo=True), embedder_override=embedder)
+    from tests.coach.test_chat import fixed_gate
+
+    services = Services(settings, backend_override=FakeLLM(echo=True), embedder_override=embedder, gate_override=fixed_gate(True))
     url, _ = start_app(settings, services)
     yield url, services
     services.retriever.close()
@@ -71,18 +73,17 @@ def test_chat_and_sources_show_markup_as_text(hostile_app, page) -> None:
     page.locator("#rc-question textarea").fill(f"Bar Raiser veto? {HOSTILE}")
     page.locator("#rc-ask").click()
     page.locator("#rc-sources details").first.wait_for()
-    page.get_by_text("You asked: Bar Raiser veto?").wait_for()  # FakeLLM echoes the question: the model's text
-    for summary in page.locator("#rc-sources details summary").all():
-        summary.click()
+    page.get_by_text("can veto the hire", exact=False).first.wait_for()  # the answer: cited evidence
+    page.evaluate("document.querySelectorAll('#rc-sources details').forEach(d => d.open = true)")  # cited ones start open
     assert_safe(page, "#rc-chat", [SCRIPT, IMG, LINK, SVG])
-    assert page.locator("#rc-chat").inner_text().count(SCRIPT) == 2  # the candidate's message and the answer
+    assert page.locator("#rc-chat").inner_text().count(SCRIPT) >= 1  # the candidate's message, as text
     assert_safe(page, "#rc-sources", [f"Planted markup {SCRIPT}", IMG, SVG, LINK])
     page.screenshot(path=str(ARTIFACTS / "hostile_chat.png"), full_page=True)
 
     page.locator("#rc-question textarea").fill("Tell me about the Bar Raiser. " + "a" * 600)
     page.locator("#rc-ask").click()
     page.get_by_text("Your message was 630 characters long; only the first 400 were used.").wait_for()
-    assert "a" * 401 not in services.backend.requests[-1]["messages"][-1]["content"]
+    assert all("a" * 401 not in str(r["messages"]) for r in services.backend.requests)
 
 
 def test_interview_transcript_and_feedback_show_markup_as_text(settings, embedder, page) -> None:

@@ -1,0 +1,172 @@
+"""Answerability gate: before anything is written, decide in code whether the evidence answers *this* question.
+
+Features (all deterministic, from retrieval and the selected evidence):
+* ``best_cosine`` — embedding cosine of the best evidence item to the question;
+* ``coverage`` — share of the question's focus words (content words minus company, round and
+  coaching filler words) that occur in the evidence, as the same stem or as a word whose embedding
+  is at least ``SOFT_MATCH`` similar ("decide" ~ "decision");
+* ``missing`` — how many focus words occur in no evidence item ("salary", "visa", "headcount");
+* ``figure_gap`` — 1 when the question asks for a number (how much / how many / rate / salary) and
+  the evidence holds none;
+* ``top_dense`` — the retriever's dense score of the first passage.
+
+A logistic model over the standardised features gives P(answerable); its weights and threshold are
+fitted by ``rag-coach eval gate --write`` on the *fit* half of the labelled sets (answerable coaching
+questions vs in-domain unanswerables) and reported on the other half; they live in ``gate.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from rag_coach.coach.evidence import EvidenceItem
+from rag_coach.coach.support import FILLER, content_words, figures
+from rag_coach.retrieval.bm25 import tokenize
+from rag_coach.retrieval.retriever import Hit
+
+FEATURES = ("best_cosine", "coverage", "missing", "figure_gap", "top_dense")
+ASKS_FIGURE = re.compile(r"\bhow (?:much|many|long|often)\b|\b(?:salary|salaries|pay|paid|compensation|bonus|rsus?|equity|rate|"
+                         r"percent(?:age)?|number of|headcount|odds|chance)\b", re.I)
+GENERIC = frozenset(tokenize("company companies team teams role roles job jobs loop loops onsite round rounds level levels "
+                             "engineer engineers software sde swe senior new grad hire hiring process offer after before "
+                             "whether during about any some more most much also each every other get got going actually "
+                             "exactly look looks looking mean means"))
+SOFT_MATCH = 0.7  # a focus word counts as covered by an evidence word this similar (embedding cosine)
+WORD = re.compile(r"[a-z][a-z0-9+#]+")
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    answerable: bool
+    probability: float
+    threshold: float
+    features: dict[str, float]
+    missing_words: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"answerable": self.answerable, "probability": round(self.probability, 4), "threshold": self.threshold,
+                "features": {k: round(v, 4) for k, v in self.features.items()}, "missing_words": list(self.missing_words)}
+
+
+def focus_words(question: str, ignore: set[str]) -> set[str]:
+    return {w for w in content_words(question) if w not in FILLER and w not in GENERIC and w not in ignore and len(w) > 1}
+
+
+def _surface(text: str) -> dict[str, str]:
+    """Stem -> one surface word of ``text`` (for embedding words, which stems are not)."""
+    out: dict[str, str] = {}
+    for word in WORD.findall(text.lower()):
+        stems = tokenize(word)
+        if stems:
+            out.setdefault(stems[0], word)
+    return out
+
+
+def uncovered(focus: set[str], question: str, evidence_text: str, embed=None) -> tuple[str, ...]:
+    """Focus stems found in no evidence word, exactly or (with ``embed``) as a close synonym."""
+    have = content_words(evidence_text)
+    missing = sorted(focus - have)
+    if not missing or embed is None:
+        return tuple(missing)
+    asked = _surface(question)
+    words = [asked.get(m, m) for m in missing]
+    pool = sorted({w for st, w in _surface(evidence_text).items() if st in have})
+    if not pool:
+        return tuple(missing)
+    vectors = embed(words + pool)
+    sims = vectors[: len(words)] @ vectors[len(words):].T
+    return tuple(m for m, row in zip(missing, sims) if float(row.max()) < SOFT_MATCH)
+
+
+def features(question: str, evidence: list[EvidenceItem], hits: list[Hit], ignore: set[str],
+             embed=None) -> tuple[dict[str, float], tuple[str, ...]]:
+    focus = focus_words(question, ignore)
+    missing_stems = uncovered(focus, question, " ".join(it.text for it in evidence), embed)
+    asked = _surface(question)
+    missing = tuple(asked.get(m, m) for m in missing_stems)  # as the candidate wrote them, for the refusal text
+    evidence_figures = set().union(*(figures(it.text) for it in evidence)) if evidence else set()
+    return {
+        "best_cosine": max((it.cosine for it in evidence), default=0.0),
+        "coverage": (len(focus) - len(missing)) / len(focus) if focus else 1.0,
+        "missing": float(len(missing)),
+        "figure_gap": 1.0 if ASKS_FIGURE.search(question) and not evidence_figures else 0.0,
+        "top_dense": float(hits[0].dense_score or 0.0) if hits else 0.0,
+    }, missing
+
+
+@dataclass(frozen=True)
+class GateModel:
+    weights: tuple[float, ...]
+    bias: float
+    means: tuple[float, ...]
+    scales: tuple[float, ...]
+    threshold: float
+    fitted_on: str = ""
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> GateModel:
+        text = path.read_text(encoding="utf-8") if path else resources.files("rag_coach.coach").joinpath("gate.json").read_text(encoding="utf-8")
+        data = json.loads(text)
+        return cls(tuple(data["weights"]), data["bias"], tuple(data["means"]), tuple(data["scales"]), data["threshold"],
+                   data.get("fitted_on", ""))
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps({"features": FEATURES, "weights": self.weights, "bias": self.bias, "means": self.means,
+                                    "scales": self.scales, "threshold": self.threshold, "fitted_on": self.fitted_on},
+                                   indent=1) + "\n", encoding="utf-8")
+
+    def probability(self, feats: dict[str, float]) -> float:
+        z = self.bias + sum(w * (feats[name] - m) / s for w, name, m, s in zip(self.weights, FEATURES, self.means, self.scales))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def decide(self, question: str, evidence: list[EvidenceItem], hits: list[Hit], ignore: set[str],
+               embed=None) -> GateDecision:
+        if not evidence:
+            return GateDecision(False, 0.0, self.threshold, dict.fromkeys(FEATURES, 0.0))
+        feats, missing = features(question, evidence, hits, ignore, embed)
+        p = self.probability(feats)
+        return GateDecision(p >= self.threshold, p, self.threshold, feats, missing)
+
+
+ANSWER_WEIGHT = 1.5  # refusing an answerable question costs more than answering an unanswerable one from
+# evidence: the answer can only quote or paraphrase cited sentences, so it cannot invent the missing fact
+
+
+def fit(rows: list[dict[str, float]], labels: list[int], l2: float = 0.1, steps: int = 3000, lr: float = 0.1) -> GateModel:
+    """Logistic regression by gradient descent on standardised features; the threshold maximises the
+    answered rate (weight ``ANSWER_WEIGHT``) plus the refusal rate on ``rows`` (ties: the lower threshold)."""
+    import numpy as np
+
+    x = np.array([[r[f] for f in FEATURES] for r in rows], dtype=float)
+    y = np.array(labels, dtype=float)
+    means, scales = x.mean(axis=0), x.std(axis=0)
+    scales[scales == 0] = 1.0
+    z = (x - means) / scales
+    w, b = np.zeros(z.shape[1]), 0.0
+    pos_weight = (1 - y).sum() / max(1.0, y.sum())  # balance the classes
+    sample = np.where(y == 1, pos_weight, 1.0)
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(z @ w + b)))
+        g = (p - y) * sample
+        w -= lr * (z.T @ g / len(y) + l2 * w)
+        b -= lr * g.mean()
+    model = GateModel(tuple(map(float, w)), float(b), tuple(map(float, means)), tuple(map(float, scales)), 0.5)
+    probs = [model.probability(r) for r in rows]
+    levels = sorted(set(probs))
+    best = max(range(len(levels)), key=lambda i: (balanced_accuracy(probs, labels, levels[i], ANSWER_WEIGHT), -i))
+    # halfway to the next lower probability: a margin on both sides of the fitted boundary
+    threshold = (levels[best] + levels[best - 1]) / 2 if best > 0 else levels[best] / 2
+    return GateModel(model.weights, model.bias, model.means, model.scales, round(float(threshold), 6))
+
+
+def balanced_accuracy(probs: list[float], labels: list[int], threshold: float, answer_weight: float = 1.0) -> float:
+    """Weighted mean of the answered rate on answerable rows and the refusal rate on unanswerable ones."""
+    pos = [p >= threshold for p, y in zip(probs, labels) if y == 1]
+    neg = [p < threshold for p, y in zip(probs, labels) if y == 0]
+    return (answer_weight * sum(pos) / max(1, len(pos)) + sum(neg) / max(1, len(neg))) / (answer_weight + 1)
