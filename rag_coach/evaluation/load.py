@@ -35,7 +35,7 @@ from rag_coach.settings import Settings
 
 log = logging.getLogger(__name__)
 
-ERROR_MARK = "⚠️"
+ERROR_MARK = "**Error:**"
 
 
 @dataclass

@@ -279,7 +279,7 @@ def render_markdown(feedback: dict[str, Any], bank: QuestionBank) -> str:
     for name, dim in feedback["dimensions"].items():
         lines.append(f"| {_cell(name.replace('_', ' '))} | {dim['score']}/4 | {_cell(dim['evidence'])} |")
     if feedback.get("rubric"):
-        marks = {"yes": "✅ met", "partly": "◐ partly", "no": "❌ not shown"}
+        marks = {"yes": "met", "partly": "partly", "no": "not shown"}  # words: no emoji font on a stock browser
         lines += ["", "### What the interviewer looks for", "", "| Rubric item | Your answer | Where |", "|---|---|---|"]
         lines += [f"| {_cell(c['item'])} | {marks[c['met']]} | {_cell(c['evidence'])} |" for c in feedback["rubric"]]
     if feedback["strengths"]:

@@ -8,7 +8,8 @@ llama.cpp's *extra buffer types* (weight repacking; AMX where compiled in) chang
 one direction: on the 2-core AMD EPYC this project is measured on, they make generation 1.25x faster
 and prompt evaluation 0.6x as fast (``rag-coach bench llm``). So ``extra_buffers: auto`` probes both
 ways, each child timing a short prefill and decode, and keeps the one with the lower time for a
-typical coaching turn (``TURN_PROMPT`` prompt tokens + ``TURN_COMPLETION`` generated); a way that
+typical coaching turn (``TURN_PROMPT`` prompt tokens + ``TURN_COMPLETION`` generated) — extra buffers
+only when they are at least 15 % faster, since a short probe on a busy CPU is noisy; a way that
 crashes is never chosen. The choice is remembered per (library build, model file, mode) in
 ``data_dir/probes.json``: it costs a few seconds once, not at every start.
 
@@ -36,6 +37,7 @@ ExtraBuffers = Literal["auto", "on", "off"]
 PROBE_PROMPT = "A Bar Raiser is an interviewer from outside the hiring team who keeps the bar high. " * 12
 PREFILL_TOKENS, DECODE_TOKENS = 192, 12
 TURN_PROMPT, TURN_COMPLETION = 600, 60  # a coaching turn or a grading call is mostly prompt evaluation
+PREFER_OFF_MARGIN = 0.85  # extra buffers are chosen only when they make a turn at least 15 % faster
 
 
 @dataclass(frozen=True)
@@ -163,7 +165,10 @@ def decide(model_path: Path, mode: ExtraBuffers, *, cache: ProbeCache, threads: 
     passed = [r for r in results if r.ok]
     if not passed:
         return results
+    off = next((r for r in passed if not r.extra_buffers), None)
     best = min(passed, key=lambda r: (r.turn_seconds(), r.extra_buffers))
+    if off is not None and best.turn_seconds() > PREFER_OFF_MARGIN * off.turn_seconds():
+        best = off  # within the noise of a short probe on a busy CPU: keep the simpler, safer way
     for failed in (r for r in results if not r.ok):
         log.warning("llama.cpp %s with extra buffers %s; running %s with them %s", failed.detail,
                     "on" if failed.extra_buffers else "off", model_path.name, "on" if best.extra_buffers else "off")

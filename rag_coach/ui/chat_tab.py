@@ -78,7 +78,7 @@ def build_chat_tab(services: Services) -> None:
 
         def failed(text: str) -> dict[str, str]:
             partial = f"{md_text(answer)}\n\n_(answer interrupted)_\n\n" if answer.strip() else ""
-            return {"role": "assistant", "content": f"{partial}⚠️ {md_text(text)}"}
+            return {"role": "assistant", "content": f"{partial}**Error:** {md_text(text)}"}
 
         try:
             for event in services.coach.turn(state, clean.text):
@@ -131,8 +131,10 @@ def build_chat_tab(services: Services) -> None:
     outputs = [chatbot, sources, session_state, question]
     # Chat turns share one queue slot pool; the model itself answers one at a time (SerializedBackend),
     # so a waiting turn already shows its sources. Retrieval-only calls are not limited by the queue.
-    send.click(respond, inputs, outputs, api_name="ask", concurrency_id="chat")
-    question.submit(respond, inputs, outputs, api_name=False, concurrency_id="chat")
+    # show_progress="hidden": the panel says "Searching…" itself, and Gradio's status announcer would
+    # otherwise print its untranslated key "common.complete" into the page after each turn
+    send.click(respond, inputs, outputs, api_name="ask", concurrency_id="chat", show_progress="hidden")
+    question.submit(respond, inputs, outputs, api_name=False, concurrency_id="chat", show_progress="hidden")
     gr.api(sources_api, api_name="sources", concurrency_limit=None)
     clear.click(on_clear, [session_state, company, round_], [chatbot, sources, session_state], api_name=False)
     new.click(on_new, [company, round_], [chatbot, sources, session_state], api_name=False)

@@ -21,7 +21,7 @@ DOWNLOADS = Path(tempfile.gettempdir()) / "rag_coach_feedback"
 
 def _clock(seconds: float) -> str:
     seconds = max(0, int(seconds))
-    return f"⏱ {seconds // 60:02d}:{seconds % 60:02d} left"
+    return f"Time left: {seconds // 60:02d}:{seconds % 60:02d}"
 
 
 def _question_md(started: Started, registry) -> str:
@@ -68,7 +68,7 @@ def build_interview_tab(services: Services, profile: gr.Textbox) -> None:
             started = services.practice.start(profile_name or "default", company_slug, round_slug,
                                               None if diff == ANY else diff, None if top == ANY else top, float(mins or 45))
         except (LookupError, ValueError, *UserFacingError) as exc:
-            return None, "", f"⚠️ {exc}", "", gr.Timer(active=False), "", gr.update(visible=False), gr.update(visible=False)
+            return None, "", f"**Error:** {exc}", "", gr.Timer(active=False), "", gr.update(visible=False), gr.update(visible=False)
         remaining = services.interviews.remaining_s(started.session)
         return (started, _clock(remaining), _question_md(started, registry), "", gr.Timer(active=True), "",
                 gr.update(visible=False), gr.update(visible=False))
@@ -77,7 +77,7 @@ def build_interview_tab(services: Services, profile: gr.Textbox) -> None:
         if started is None or started.session.finished:
             return gr.update(), gr.Timer(active=False)
         remaining = services.interviews.remaining_s(started.session)
-        text = _clock(remaining) if remaining > 0 else "⏱ Time is up — finish when you are ready."
+        text = _clock(remaining) if remaining > 0 else "Time is up — finish when you are ready."
         return text, gr.Timer(active=remaining > 0)
 
     def on_hint(started: Started | None, log_md: str):
@@ -111,14 +111,14 @@ def build_interview_tab(services: Services, profile: gr.Textbox) -> None:
         try:
             result = services.practice.finish(profile_name or "default", started, answer_text or "", code_text or "")
         except UserFacingError as exc:
-            yield f"⚠️ {md_text(friendly(exc))}", "", gr.update(visible=False), gr.update(visible=False), gr.Timer(active=False)
+            yield f"**Error:** {md_text(friendly(exc))}", "", gr.update(visible=False), gr.update(visible=False), gr.Timer(active=False)
             return
         cut = "".join(f" _{md_text(n)}_" for n in started.session.input_notices)
         if result.status == "refused":
             yield f"**Not scored.** {md_text(result.reason)}{cut}", "", gr.update(visible=False), gr.update(visible=False), gr.Timer(active=False)
             return
         if result.status != "ok" or result.feedback is None:
-            yield (f"⚠️ **Feedback failed**: {md_text(result.reason)} No score was given rather than an invented one; try again.{cut}",
+            yield (f"**Feedback failed**: {md_text(result.reason)} No score was given rather than an invented one; try again.{cut}",
                    "", gr.update(visible=False), gr.update(visible=False), gr.Timer(active=False))
             return
         path = services.practice.feedback_file(result, DOWNLOADS, started.session.id)

@@ -64,7 +64,7 @@ def load_progress(store: ProgressStore, profile_name: str) -> tuple[str, Any, li
     else:
         text = f"No finished interviews yet for profile “{profile_md(name)}”. Run a mock interview to see progress here."
     if store.notice:  # a damaged database was moved aside and a fresh one started
-        text = f"⚠️ {store.notice}\n\n{text}"
+        text = f"**Notice:** {store.notice}\n\n{text}"
     return text, topic_chart(stats), rows
 
 

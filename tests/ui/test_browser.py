@@ -24,6 +24,8 @@ def test_chat_shows_sources_then_a_streamed_cited_answer(fake_app, page) -> None
     mark.wait_for()
     assert mark.inner_text() == "Googleyness covers comfort with ambiguity, bias to action and a collaborative nature."
     assert "Backend:" in page.locator("#rc-status").inner_text()
+    page.wait_for_timeout(500)
+    assert "common.complete" not in page.locator("body").inner_text()  # no untranslated Gradio status key
     page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
     page.locator("#rc-new").click()
     page.get_by_text("Googleyness covers comfort with ambiguity, bias to action and a collaborative nature [1].").wait_for(
@@ -40,7 +42,7 @@ def test_mock_interview_with_hint_and_follow_up_then_feedback_and_progress(inter
     pick(page, "iv-round", "Coding / data structures and algorithms")
     page.locator("#iv-start").click()
     page.get_by_text("q.amazon.coding.reverse_shipments").wait_for()
-    assert "⏱" in page.locator("#iv-timer").inner_text()
+    assert "Time left: " in page.locator("#iv-timer").inner_text()
     page.locator("#iv-hint").click()
     page.get_by_text("Hint 1/3: Think about three pointers").wait_for()
     page.locator("#iv-follow").click()

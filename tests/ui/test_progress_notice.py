@@ -15,6 +15,6 @@ def test_progress_tab_shows_the_recovery_notice(tmp_path: Path) -> None:
     store = ProgressStore(path)
     text, _, rows = load_progress(store, "alice")
     assert rows == []
-    assert text.startswith("⚠️ Your progress database") and "moved aside" in text and str(store.recovered_from) in text
+    assert text.startswith("**Notice:** Your progress database") and "moved aside" in text and str(store.recovered_from) in text
     healthy_text, _, _ = load_progress(ProgressStore(tmp_path / "other.sqlite"), "alice")
-    assert "⚠️" not in healthy_text
+    assert "**Notice:**" not in healthy_text
