@@ -23,12 +23,13 @@ if TYPE_CHECKING:
 
 @dataclass
 class Services:
-    """Lazily built components; tests inject fakes by passing ``backend=`` (the test profile)."""
+    """Lazily built components; each ``*_override`` replaces one (tests pass the named fakes through them)."""
 
     settings: Settings
     backend_override: ChatBackend | None = None
     embedder_override: Embedder | None = None
     gate_override: GateModel | None = None
+    retriever_override: Retriever | None = None  # e.g. one loaded index shared by several variants
 
     @cached_property
     def registry(self) -> Registry:
@@ -40,7 +41,7 @@ class Services:
 
     @cached_property
     def retriever(self) -> Retriever:
-        return Retriever(self.settings, embedder=self.embedder)
+        return self.retriever_override or Retriever(self.settings, embedder=self.embedder)
 
     @cached_property
     def backend(self) -> ChatBackend:

@@ -57,7 +57,7 @@ def test_validate_names_the_problem_and_fails(settings: Settings) -> None:
     (settings.corpus_dir / "companies/bad.md").write_text("---\ncompany: nowhere\n---\n# t\n")
     bad = run(settings, "validate")
     assert bad.returncode == 1
-    assert "companies/bad.md: field 'round': missing" in bad.stdout or "companies/bad.md" in bad.stdout
+    assert "companies/bad.md: field 'round': missing" in bad.stdout + bad.stderr and "1 problems" in bad.stdout
     assert not settings.index_dir.exists()  # validate never touches the index
 
 

@@ -61,8 +61,7 @@ def run_variant(base: Settings, variant: Variant, shared: Services, sets: dict[s
     from rag_coach.interview.evaluate import evaluate_feedback
 
     settings = base.model_copy(update={"llm": base.llm.model_copy(update={**variant.llm, "temperature": 0.0})})
-    services = Services(settings, embedder_override=shared.embedder)
-    services.__dict__["retriever"] = shared.retriever  # same index for every variant
+    services = Services(settings, embedder_override=shared.embedder, retriever_override=shared.retriever)  # one index
     services.backend.check()
     started = time.perf_counter()
     answers = evaluate_answers(services.coach, sets["coaching"], sets["unanswerable"])

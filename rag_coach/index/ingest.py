@@ -49,16 +49,6 @@ def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def check_compatible(manifest: Manifest, settings: Settings) -> None:
-    if manifest.embedding_model != settings.embedding_model:
-        raise IndexError_(
-            f"the index in {settings.index_dir} was built with embedding model '{manifest.embedding_model}' "
-            f"({manifest.dimension} dimensions) but the settings ask for '{settings.embedding_model}'; vectors from "
-            "different models cannot be mixed: run `rag-coach ingest --rebuild` to re-embed everything, or set "
-            f"embedding_model back to '{manifest.embedding_model}'"
-        )
-
-
 def _upsert(gen: Generation, chunks: list[Chunk], embedder: Embedder, batch: int, progress: Progress | None) -> None:
     collection = gen.collection()
     for start in range(0, len(chunks), batch):
@@ -91,7 +81,7 @@ def ingest(
         current = None if rebuild else index.current()
         old = current.manifest() if current else None
         if old is not None:
-            check_compatible(old, settings)
+            old.require_model(settings.embedding_model, settings.index_dir)
         chunking = settings.chunking.model_dump()
         force = old is not None and old.chunking != chunking
         sources, problems = discover(settings.corpus_dir)

@@ -61,6 +61,16 @@ class Manifest:
     def to_json(self) -> str:
         return json.dumps(self.__dict__, indent=1, sort_keys=True)
 
+    def require_model(self, embedding_model: str, index_dir: Path) -> None:
+        """Refuse to mix vectors of two embedding models (the index was built with ``self.embedding_model``)."""
+        if self.embedding_model != embedding_model:
+            raise IndexError_(
+                f"the index in {index_dir} was built with embedding model '{self.embedding_model}' "
+                f"({self.dimension} dimensions) but the settings ask for '{embedding_model}'; vectors from "
+                "different models cannot be mixed: run `rag-coach ingest --rebuild` to re-embed everything, or set "
+                f"embedding_model back to '{self.embedding_model}'"
+            )
+
     @classmethod
     def from_path(cls, path: Path) -> "Manifest":
         return cls(**json.loads(path.read_text(encoding="utf-8")))

@@ -11,7 +11,6 @@ import numpy as np
 
 from rag_coach.index.chunking import Chunk
 from rag_coach.index.embedding import Embedder
-from rag_coach.index.ingest import check_compatible
 from rag_coach.index.store import Generation, IndexDir
 from rag_coach.retrieval import fusion
 from rag_coach.retrieval.bm25 import BM25Index
@@ -65,7 +64,7 @@ class Retriever:
         self.embedder = embedder or Embedder(settings.embedding_model, settings.embedding_batch_size)
         started = time.perf_counter()
         self.generation = generation or IndexDir(settings.index_dir, settings.chroma_url).require_current()
-        check_compatible(self.generation.manifest(), settings)
+        self.generation.manifest().require_model(settings.embedding_model, settings.index_dir)
         self.chunks: list[Chunk] = self.generation.load_chunks()
         self._position = {c.chunk_id: i for i, c in enumerate(self.chunks)}
         self.bm25 = BM25Index([c.embed_text() for c in self.chunks])

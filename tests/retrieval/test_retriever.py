@@ -79,3 +79,23 @@ def test_hit_contract_fields(retriever: Retriever) -> None:
         assert field in data
     assert data["question_id"] == "q.amazon.behavioral.tight_budget"
     assert data["source"] == {"path": "questions/amazon.yaml"}
+
+
+def test_rrf_fusion_formula() -> None:
+    from rag_coach.retrieval import fusion
+
+    fused = fusion.rrf([(1, 9.0), (2, 5.0)], [(2, 0.9), (3, 0.8)], dense_weight=0.5, k=60)
+    assert fused[2] == pytest.approx(0.5 / 62 + 0.5 / 61)  # rank 2 in BM25, rank 1 in dense
+    assert fused[1] == pytest.approx(0.5 / 61) and fused[3] == pytest.approx(0.5 / 62)
+    assert max(fused, key=fused.get) == 2  # found by both rankers beats either alone
+
+
+def test_rrf_option_through_the_retriever(retriever: Retriever) -> None:
+    rrf = retriever.settings.retrieval.model_copy(update={"fusion": "rrf"})
+    for query in QUERIES:
+        hits = retriever.retrieve(query, Filters(company="amazon"), top_k=5, params=rrf)
+        assert hits and [h.rank for h in hits] == list(range(1, len(hits) + 1))
+        assert all(a.score >= b.score for a, b in zip(hits, hits[1:]))
+        assert {h.chunk.company for h in hits} <= {"amazon", "general"}
+    veto = retriever.retrieve("who can veto the hire", Filters(company="amazon"), top_k=1, params=rrf)
+    assert veto[0].chunk.section == "Bar Raiser"
