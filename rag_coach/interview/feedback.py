@@ -1,8 +1,9 @@
 """The feedback object: its published schema, the grader's decoding schema, validation, Markdown.
 
 Dimensions per round are defined in ``feedback_schema.json`` (``$defs/<round>_dimensions``), with
-one-line definitions that also go into the grading prompt. The model's JSON part (the *draft*) is
-the written feedback: weaknesses tagged with catalog mistake ids, strengths, next steps. Scores come
+one-line definitions that also go into the grading prompt. The model's JSON part (the *draft*) tags
+weaknesses with catalog mistake ids; the written strengths, weaknesses and next steps shown are built
+from the rubric results and the catalog (:mod:`rag_coach.interview.written`). Scores come
 from the model's per-check P(yes) through the rules in :mod:`rag_coach.interview.scoring`; evidence
 is a sentence of the candidate's own answer, picked in code.
 """
@@ -224,8 +225,12 @@ class Checks:
 
 
 def finalize(draft: dict[str, Any], question: Question, checks: Checks, *, hints_used: int = 0,
-             time_used_s: float | None = None) -> dict[str, Any]:
-    """Complete feedback object: scores from the checks, evidence, hint penalty, overall, the written draft."""
+             time_used_s: float | None = None, bank: QuestionBank | None = None) -> dict[str, Any]:
+    """Complete feedback object: scores from the checks, evidence, hint penalty, overall, and the written
+    part built from the rubric results (:mod:`rag_coach.interview.written`); of the model's draft only the
+    catalog mistake ids it tagged are used."""
+    from rag_coach.interview import written
+
     scores = dimension_scores(question.rubric, checks.rubric_p, checks.dimension_p, checks.rubric_null, checks.dimension_null)
     dimensions = {name: {"evidence": _clip(checks.dimension_evidence.get(name, "") if score > 1 else "", EVIDENCE_CHARS),
                          "score": score} for name, score in scores.items()}
@@ -233,15 +238,16 @@ def finalize(draft: dict[str, Any], question: Question, checks: Checks, *, hints
     rubric = []
     for item, met, evidence in zip(question.rubric, checks.rubric_met(), checks.rubric_evidence):
         rubric.append({"item": _clip(item, ITEM_CHARS), "met": met, "evidence": _clip(evidence, EVIDENCE_CHARS) if met != "no" else ""})
+    weak = written.weaknesses(rubric, draft["weaknesses"], bank)
     return {
         "question_id": question.id,
         "round": question.round,
         "overall": compute_overall([int(d["score"]) for d in penalised.values()]),
         "dimensions": penalised,
         "rubric": rubric,
-        "strengths": [_clip(t, ITEM_CHARS) for t in draft["strengths"]],
-        "weaknesses": [dict(w, text=_clip(w["text"], ITEM_CHARS)) for w in draft["weaknesses"]],
-        "next_steps": [_clip(t, ITEM_CHARS) for t in draft["next_steps"]],
+        "strengths": [_clip(t, ITEM_CHARS) for t in written.strengths(rubric, penalised)],
+        "weaknesses": [dict(w, text=_clip(w["text"], ITEM_CHARS)) for w in weak],
+        "next_steps": [_clip(t, ITEM_CHARS) for t in written.next_steps(question, rubric, weak, bank)],
         "time_used_s": None if time_used_s is None else float(f"{float(time_used_s):.1f}"),
         "hints_used": int(hints_used),
     }

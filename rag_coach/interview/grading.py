@@ -250,5 +250,6 @@ class Grader:
             return result
         result.notes += check.notes
         result.status = "ok"
-        result.feedback = finalize(check.feedback, question, checks, hints_used=hints_used, time_used_s=time_used_s)
+        result.feedback = finalize(check.feedback, question, checks, hints_used=hints_used, time_used_s=time_used_s,
+                                   bank=self.bank)
         return result

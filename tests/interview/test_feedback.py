@@ -162,7 +162,7 @@ def test_dimension_scores() -> None:
 def test_finalize_builds_a_published_feedback_object_and_markdown(bank: QuestionBank) -> None:
     question = bank.get(QID)
     checked = validate(draft(mistake_id="mistake.hashing.check_before_insert_order"), "coding", bank)
-    fb = finalize(checked.feedback, question, _checks(question, 0.99), hints_used=1, time_used_s=612.34)
+    fb = finalize(checked.feedback, question, _checks(question, 0.99), hints_used=1, time_used_s=612.34, bank=bank)
     assert fb["overall"] == 4 and fb["dimensions"]["approach"]["score"] == 3 and fb["time_used_s"] == 612.3
     assert fb["dimensions"]["approach"]["evidence"] == UNITS[1]  # the candidate's own sentence, verbatim
     assert [c["item"] for c in fb["rubric"]] == question.rubric and all(c["met"] == "yes" for c in fb["rubric"])
@@ -184,14 +184,37 @@ def test_unmet_items_and_weak_dimensions_show_no_evidence(bank: QuestionBank) ->
     assert all(d["evidence"] == "" for d in fb["dimensions"].values())
 
 
-def test_finalize_clips_long_strings_to_the_published_limits(bank: QuestionBank) -> None:
-    question = bank.get("q.amazon.behavioral.customer_obsession_1")
-    obj = draft()
-    obj["strengths"] = ["x" * 500]
-    assert not validate(obj, "behavioral", bank).ok  # the grammar bounds strings; finalize clips anyway
-    fb = finalize(obj, question, _checks(question, 0.8))
-    assert len(fb["strengths"][0]) == 300
-    jsonschema.validate(fb, published_schema())
+def test_written_part_is_owned_by_the_rubric_results(bank: QuestionBank) -> None:
+    """The issue's case: a wrong answer must not get strengths for items the rubric table marks not shown."""
+    question = bank.get(QID)
+    invented = draft(strengths=["The function is O(n) time and O(h) space"], next_steps=["Consider using a hash map"])
+    weak = finalize(invented, question, _checks(question, 0.3), bank=bank)
+    assert weak["strengths"] == []  # nothing met: no praise at all
+    assert "O(h) space" not in str(weak) and "Consider using a hash map" not in str(weak)
+    assert [w["text"] for w in weak["weaknesses"]] == [f"Not shown: {item}" for item in question.rubric]
+    assert weak["next_steps"][0] == f"Hint for this question: {question.hints[0]}"
+    strong = finalize(invented, question, _checks(question, 0.99), bank=bank)
+    for row, strength in zip(strong["rubric"], strong["strengths"]):  # one strength per met item, quoting the answer
+        assert row["met"] == "yes" and strength.startswith(row["item"]) and row["evidence"] in strength
+    assert len(strong["strengths"]) == len(question.rubric)
+    assert not any(w["text"].startswith("Not shown") for w in strong["weaknesses"])
+    # by construction, for any mix: no strength names an item the table marks unmet
+    for level in (0.3, 0.5, 0.7, 0.9):
+        fb = finalize(invented, question, _checks(question, level), bank=bank)
+        unmet = [r["item"] for r in fb["rubric"] if r["met"] != "yes"]
+        assert not any(s.startswith(item) for s in fb["strengths"] for item in unmet)
+        assert all(len(s) <= 300 for s in fb["strengths"] + fb["next_steps"])
+        jsonschema.validate(fb, published_schema())
+
+
+def test_a_tagged_catalog_mistake_brings_its_own_text_and_fix(bank: QuestionBank) -> None:
+    question = bank.get(QID)
+    mid = "mistake.hashing.check_before_insert_order"
+    fb = finalize(validate(draft(mistake_id=mid), "coding", bank).feedback, question, _checks(question, 0.3), bank=bank)
+    mistake = bank.mistake(mid)
+    assert fb["weaknesses"][0] == {"text": mistake.spot, "mistake_id": mid}  # not the model's "Missed an edge case"
+    assert fb["next_steps"][0] == mistake.fix
+    assert "Missed an edge case" not in str(fb)
 
 
 def test_render_markdown_escapes_bank_titles_and_model_strings_once(bank: QuestionBank) -> None:
@@ -206,7 +229,7 @@ def test_render_markdown_escapes_bank_titles_and_model_strings_once(bank: Questi
         questions={**bank.questions, QID: question.model_copy(update={"prompt": f"Pair {script} {link}. Rest."})},
         mistakes={**bank.mistakes, mid: bank.mistake(mid).model_copy(update={"title": f"Title <img src=x onerror=1> {link}"})},
     )
-    fb = finalize(validate(draft(mistake_id=mid), "coding", bank).feedback, question, _checks(question, 0.99))
+    fb = finalize(validate(draft(mistake_id=mid), "coding", bank).feedback, question, _checks(question, 0.99), bank=bank)
     fb["strengths"] = ["a < b & c\n```\n<b>x</b>"]
     fb["weaknesses"][0]["text"] = f"Missed {script}"
     fb["rubric"][0]["evidence"] = "x | <i>y</i>"

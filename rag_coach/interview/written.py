@@ -1,0 +1,55 @@
+"""The written part of the feedback, owned by the rubric results (the model adds no strength or advice).
+
+* **Strengths** are rubric items the checks marked met, each quoted with the candidate's own
+  sentence; when no item is met, dimensions that scored 3 or 4 with their evidence. Nothing else:
+  no generic praise, so a strength can never contradict the rubric table.
+* **Weaknesses** are the rubric items marked "not shown", and the catalog mistakes the model tagged
+  (its choice is constrained to the question's candidate mistake ids); the text of a tagged mistake
+  is the catalog's own "how to spot it", never the model's sentence.
+* **Next steps** are the tagged mistakes' ``fix``, then the question's first hint when an item was
+  missed, then a follow-up the interviewer may ask.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rag_coach.documents.models import Question
+    from rag_coach.interview.questions import QuestionBank
+
+MAX_WRITTEN = 5  # per list, as in the published schema
+
+
+def strengths(rubric: list[dict[str, Any]], dimensions: dict[str, dict[str, Any]]) -> list[str]:
+    met = [f"{row['item']} — you showed it: \"{row['evidence']}\"" for row in rubric if row["met"] == "yes" and row["evidence"]]
+    if met:
+        return met[:MAX_WRITTEN]
+    strong = [(d["score"], name) for name, d in dimensions.items() if d["score"] >= 3 and d["evidence"]]
+    return [f"{name.replace('_', ' ')} ({score}/4): \"{dimensions[name]['evidence']}\"" for score, name in sorted(strong, reverse=True)][:MAX_WRITTEN]
+
+
+def weaknesses(rubric: list[dict[str, Any]], tagged: list[dict[str, Any]], bank: QuestionBank | None) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for weakness in tagged:
+        mistake = bank.mistake(weakness["mistake_id"]) if bank is not None and weakness.get("mistake_id") else None
+        if mistake is not None and mistake.id not in seen:
+            seen.add(mistake.id)
+            out.append({"text": mistake.spot, "mistake_id": mistake.id})
+    out += [{"text": f"Not shown: {row['item']}", "mistake_id": None} for row in rubric if row["met"] == "no"]
+    return out[:MAX_WRITTEN]
+
+
+def next_steps(question: Question, rubric: list[dict[str, Any]], written_weaknesses: list[dict[str, Any]],
+               bank: QuestionBank | None) -> list[str]:
+    steps: list[str] = []
+    for weakness in written_weaknesses:
+        mistake = bank.mistake(weakness["mistake_id"]) if bank is not None and weakness.get("mistake_id") else None
+        if mistake is not None:
+            steps.append(mistake.fix)
+    if any(row["met"] != "yes" for row in rubric) and question.hints:
+        steps.append(f"Hint for this question: {question.hints[0]}")
+    if question.follow_ups:
+        steps.append(f"Be ready for the follow-up: {question.follow_ups[0]}")
+    return list(dict.fromkeys(steps))[:MAX_WRITTEN]
