@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rag_coach.coach import evidence as evidence_mod
-from rag_coach.coach.compose import REWRITE_RULES, AnswerSentence, Composer, Composition, render
+from rag_coach.coach.compose import REWRITE_RULES, AnswerSentence, Composer, Composition, bulleted, render
 from rag_coach.coach.evidence import EvidenceItem, QuestionType
 from rag_coach.coach.gate import GateDecision, GateModel
 from rag_coach.coach.refusal import refusal
@@ -82,6 +82,14 @@ class TurnResult:
         }
 
 
+@dataclass(frozen=True)
+class Plan:
+    kind: QuestionType
+    evidence: list[EvidenceItem]
+    gate: GateDecision
+    nearby: list[EvidenceItem]  # the best sentences, shown as "what the corpus covers nearby" on a refusal
+
+
 @dataclass
 class TurnEvent:
     kind: str  # "sources" | "token" | "done"
@@ -140,12 +148,14 @@ class Coach:
                  self.registry.round_name(session.round), "interview", "general"]
         return set(tokenize(" ".join(names)))
 
-    def plan(self, session: ChatSession, query: str, hits: list[Hit]) -> tuple[QuestionType, list[EvidenceItem], GateDecision]:
+    def plan(self, session: ChatSession, query: str, hits: list[Hit]) -> Plan:
         """The decisions of a turn, all in code: question type, evidence, answerable or not."""
+        embed = self.retriever.embedder.embed_documents
         kind = evidence_mod.question_type(query)
-        chosen = evidence_mod.select(query, hits, self.retriever.embedder.embed_documents, kind) if hits else []
-        decision = self.gate.decide(query, chosen, hits, self.gate_ignore(session), self.retriever.embedder.embed_documents)
-        return kind, chosen, decision
+        ranked = evidence_mod.score(query, evidence_mod.candidates(hits), embed) if hits else []
+        chosen = evidence_mod.pick(ranked, kind)
+        decision = self.gate.decide(query, chosen, hits, self.gate_ignore(session), embed)
+        return Plan(kind, chosen, decision, evidence_mod.pick(ranked, "lookup"))
 
     def turn(self, session: ChatSession, question: str) -> Iterator[TurnEvent]:
         """Sources, then answer text (sentence by sentence), then the result. A backend failure raises
@@ -160,7 +170,8 @@ class Coach:
         hits, grounded = self.retrieve(session, query)
         retrieval_ms = (time.perf_counter() - started) * 1000
         yield TurnEvent("sources", sources=hits)
-        kind, chosen, decision = self.plan(session, query, hits)
+        plan = self.plan(session, query, hits)
+        kind, chosen, decision = plan.kind, plan.evidence, plan.gate
         plan_ms = (time.perf_counter() - started) * 1000 - retrieval_ms
         first_token_ms: float | None = None
         composition = Composition()
@@ -171,14 +182,14 @@ class Coach:
                 if first_token_ms is None:
                     first_token_ms = (time.perf_counter() - started) * 1000
                 piece = sentence.render()
-                sep = ("\n- " if pieces else "- ") if kind != "lookup" and len(chosen) > 1 else (" " if pieces else "")
+                sep = ("\n- " if pieces else "- ") if bulleted(kind, len(chosen)) else (" " if pieces else "")
                 pieces.append(piece)
                 yield TurnEvent("token", text=sep + piece)
             sentences = composition.sentences
             answer = render(sentences, kind)
         else:
-            nearby = evidence_mod.select(query, hits, self.retriever.embedder.embed_documents, "lookup") if hits else []
-            answer, sentences = refusal(question, self.registry.company_name(session.company), nearby, decision.missing_words)
+            answer, sentences = refusal(question, self.registry.company_name(session.company), plan.nearby,
+                                        decision.missing_words)
             first_token_ms = (time.perf_counter() - started) * 1000
             yield TurnEvent("token", text=answer)
         session.history += [{"role": "user", "content": f"Question: {question}"}, {"role": "assistant", "content": answer}]

@@ -117,9 +117,14 @@ class Composer:
         return AnswerSentence(item.text, item.passage, item.key, item.text, True, reason)
 
 
+def bulleted(kind: QuestionType, count: int) -> bool:
+    """Several sentences of a how-to, list or practice answer are a bullet list; a lookup is a paragraph."""
+    return kind != "lookup" and count > 1
+
+
 def render(sentences: list[AnswerSentence], kind: QuestionType) -> str:
     if not sentences:
         return ""
-    if kind in ("list", "how_to", "practice_question") and len(sentences) > 1:
+    if bulleted(kind, len(sentences)):
         return "\n".join(f"- {s.render()}" for s in sentences)
     return " ".join(s.render() for s in sentences)

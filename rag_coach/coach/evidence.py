@@ -10,7 +10,6 @@ splitting "Fix: ..." from its mistake would lose what the fix is for.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -18,7 +17,7 @@ from typing import Literal
 import numpy as np
 
 from rag_coach.coach.prompts import neutralize, sanitize
-from rag_coach.retrieval.bm25 import tokenize
+from rag_coach.retrieval.bm25 import BM25Index, tokenize
 from rag_coach.retrieval.retriever import Hit
 
 QuestionType = Literal["lookup", "how_to", "list", "practice_question"]
@@ -75,33 +74,13 @@ def candidates(hits: list[Hit]) -> list[EvidenceItem]:
     return [EvidenceItem(n, i, unit) for n, hit in enumerate(hits, 1) for i, unit in enumerate(split_passage(hit))]
 
 
-def _bm25(query: list[str], docs: list[list[str]], k1: float = 1.2, b: float = 0.75) -> np.ndarray:
-    """BM25 of ``query`` against each of ``docs`` with the pool itself as the collection."""
-    n = len(docs)
-    if n == 0:
-        return np.zeros(0)
-    avg = sum(len(d) for d in docs) / n or 1.0
-    df: dict[str, int] = {}
-    for d in docs:
-        for t in set(d):
-            df[t] = df.get(t, 0) + 1
-    scores = np.zeros(n)
-    for i, d in enumerate(docs):
-        for t in set(query):
-            tf = d.count(t)
-            if tf:
-                idf = math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5))
-                scores[i] += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len(d) / avg))
-    return scores
-
-
 def score(question: str, items: list[EvidenceItem], embed) -> list[EvidenceItem]:
     """Items with ``score`` and ``cosine`` filled, best first. ``embed`` maps texts to unit vectors."""
     if not items:
         return []
     vectors = embed([question, *[it.text for it in items]])
     cos = vectors[1:] @ vectors[0]
-    bm = _bm25(tokenize(question), [tokenize(it.text) for it in items])
+    bm = BM25Index([it.text for it in items]).scores(question)  # the candidate pool as the collection
     bm = bm / bm.max() if bm.max() > 0 else bm
     passages = max(it.passage for it in items)
     rank = np.array([1.0 - (it.passage - 1) / max(1, passages) for it in items])
@@ -113,8 +92,11 @@ def score(question: str, items: list[EvidenceItem], embed) -> list[EvidenceItem]
 
 def select(question: str, hits: list[Hit], embed, kind: QuestionType | None = None) -> list[EvidenceItem]:
     """The evidence for ``question``: the best items by score, at most two per passage, in passage order."""
-    kind = kind or question_type(question)
-    ranked = score(question, candidates(hits), embed)
+    return pick(score(question, candidates(hits), embed), kind or question_type(question))
+
+
+def pick(ranked: list[EvidenceItem], kind: QuestionType) -> list[EvidenceItem]:
+    """From items ranked by :func:`score`: as many as ``kind`` needs, at most two per passage, in passage order."""
     if not ranked:
         return []
     floor = ranked[0].score * 0.6  # far weaker items than the best one are not evidence

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from rag_coach.coach.evidence import EvidenceItem
-from rag_coach.coach.support import FILLER, content_words, figures
+from rag_coach.coach.support import content_words, figures
 from rag_coach.retrieval.bm25 import tokenize
 from rag_coach.retrieval.retriever import Hit
 
@@ -55,7 +55,7 @@ class GateDecision:
 
 
 def focus_words(question: str, ignore: set[str]) -> set[str]:
-    return {w for w in content_words(question) if w not in FILLER and w not in GENERIC and w not in ignore and len(w) > 1}
+    return {w for w in content_words(question) if w not in GENERIC and w not in ignore and len(w) > 1}
 
 
 def _surface(text: str) -> dict[str, str]:

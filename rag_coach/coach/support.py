@@ -46,8 +46,10 @@ class Support:
         return "supported"
 
 
-def _norm(text: str) -> str:
-    return " ".join(text.replace("\u2019", "'").replace("\u2013", "-").replace("\u2014", "-").split()).lower()
+def normalise(text: str) -> str:
+    """Lower case, straight quotes and dashes, single spaces: the form facts and names are matched in."""
+    text = text.lower().replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    return " ".join(text.replace("\u2013", "-").replace("\u2014", "-").split())
 
 
 def figures(text: str) -> set[str]:
@@ -65,8 +67,8 @@ def names(text: str, known: tuple[str, ...] = ()) -> list[str]:
         if (not before or before[-1] in ".!?:*-\u2022(") and not word.isupper():
             continue  # sentence-initial capital: an ordinary word as often as a name
         found.append(word)
-    lowered = _norm(clean)
-    found += [n for n in known if re.search(r"(?<![a-z0-9])" + re.escape(_norm(n)) + r"(?![a-z0-9])", lowered)]
+    lowered = normalise(clean)
+    found += [n for n in known if re.search(r"(?<![a-z0-9])" + re.escape(normalise(n)) + r"(?![a-z0-9])", lowered)]
     return found
 
 
@@ -81,8 +83,8 @@ def check(claim: str, evidence: str, question: str = "", min_share: float = STRI
     """Whether ``evidence`` (the cited text) supports ``claim``; see the module docstring."""
     known_figures = figures(evidence)
     missing_fig = tuple(sorted(f for f in figures(claim) if f not in known_figures))
-    haystack = _norm(evidence) + " " + _norm(question)
-    missing_names = tuple(dict.fromkeys(n for n in names(claim, known_names) if _norm(n) not in haystack))
+    haystack = normalise(evidence) + " " + normalise(question)
+    missing_names = tuple(dict.fromkeys(n for n in names(claim, known_names) if normalise(n) not in haystack))
     words = content_words(claim)
     share = len(words & content_words(evidence)) / len(words) if words else 1.0
     ok = not missing_fig and not missing_names and share >= min_share

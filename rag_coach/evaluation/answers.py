@@ -24,7 +24,8 @@ from typing import Any
 
 from rag_coach.coach.chat import ChatSession, Coach, TurnResult
 from rag_coach.coach.refusal import NOT_COVERED
-from rag_coach.coach.support import STRICT_SHARE, check
+from rag_coach.coach.citations import CITATION
+from rag_coach.coach.support import STRICT_SHARE, check, normalise
 from rag_coach.retrieval.bm25 import tokenize
 
 REFUSAL = re.compile(
@@ -33,19 +34,12 @@ REFUSAL = re.compile(
     r"no (?:information|details|data|passages?)|(?:isn't|is not) (?:available|covered|mentioned)|not publicly",
     re.I,
 )
-CITE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 
 
 def load_set(name: str, path: str | Path | None = None) -> list[dict[str, Any]]:
     text = Path(path).read_text(encoding="utf-8") if path else (
         resources.files("rag_coach.evaluation").joinpath(f"sets/{name}").read_text(encoding="utf-8"))
     return [json.loads(line) for line in text.splitlines() if line.strip()]
-
-
-def normalise(text: str) -> str:
-    text = text.lower().replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
-    text = text.replace("\u2013", "-").replace("\u2014", "-")
-    return " ".join(text.split())
 
 
 def has_fact(answer: str, fact: str) -> bool:
@@ -58,7 +52,7 @@ def claims(answer: str) -> list[tuple[str, list[int]]]:
     after the last marker (no numbers). A claim can be several sentences of one cited evidence item."""
     out: list[tuple[str, list[int]]] = []
     pos = 0
-    for match in CITE.finditer(answer):
+    for match in CITATION.finditer(answer):
         *earlier, text = answer[pos:match.start()].split("\n")
         out += [(line, []) for line in earlier]  # whole lines before the marker's line carry no citation
         numbers = [int(n) for n in match.group(1).split(",")]

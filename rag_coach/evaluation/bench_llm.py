@@ -1,9 +1,8 @@
 """`rag-coach bench llm`: prefill and generation tokens/s of the embedded model, per load option.
 
 Options compared: llama.cpp's extra buffer types on (weight repacking; AMX where compiled in) and off.
-Each run loads the model afresh, evaluates 64 tokens once (warm-up), then a fixed 512-token prompt
-from an empty cache (prefill),
-then decodes 64 tokens one at a time (generation; sampling excluded, it is the same for both). Runs
+Each run loads the model afresh and times a 512-token prefill from an empty cache and 64 greedy
+decoding steps with ``llamacpp.time_prefill_decode`` (the same code the start-up probe uses). Runs
 of the options are interleaved so a change in background load hits both; figures are medians, and
 the report gives the on/off ratio. An option whose child-process probe crashes is reported, not run.
 """
@@ -17,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rag_coach.llm.llamacpp import has_amx_kernels, load_llama, system_info
+from rag_coach.llm.llamacpp import has_amx_kernels, load_llama, system_info, time_prefill_decode
 from rag_coach.llm.models import embedded_model_path
 from rag_coach.llm.probe import run_probe
 from rag_coach.settings import Settings
@@ -34,20 +33,10 @@ def _one_run(path: Path, extra_buffers: bool, threads: int, prompt_tokens: int) 
     llm = load_llama(path, extra_buffers=extra_buffers, n_ctx=2048, n_threads=threads, n_threads_batch=threads,
                      n_batch=512, verbose=False)
     load_s = time.perf_counter() - started
-    tokens = llm.tokenize((PROMPT_SENTENCE * 40).encode(), add_bos=True)[:prompt_tokens]
-    llm.eval(tokens[:64])  # first evaluation after load (threads, buffers) is not part of the figure
-    llm.reset()
-    t0 = time.perf_counter()
-    llm.eval(tokens)
-    prefill_s = time.perf_counter() - t0
-    follow = llm.tokenize((PROMPT_SENTENCE * 4).encode(), add_bos=False)[:GENERATED_TOKENS]
-    t0 = time.perf_counter()
-    for token in follow:
-        llm.eval([token])
-    gen_s = time.perf_counter() - t0
+    prefill, gen, _ = time_prefill_decode(llm, PROMPT_SENTENCE, prompt_tokens, GENERATED_TOKENS)  # as the probe measures
     del llm
     gc.collect()
-    return {"load_s": load_s, "prefill_tok_s": len(tokens) / prefill_s, "gen_tok_s": len(follow) / gen_s}
+    return {"load_s": load_s, "prefill_tok_s": prefill, "gen_tok_s": gen}
 
 
 def bench_llm(settings: Settings, runs: int = 5, prompt_tokens: int = 512) -> dict[str, Any]:

@@ -14,9 +14,8 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from rag_coach.coach import evidence as evidence_mod
 from rag_coach.coach.chat import ChatSession, Coach
-from rag_coach.coach.gate import FEATURES, GateModel, features, fit
+from rag_coach.coach.gate import FEATURES, GateModel, fit
 from rag_coach.evaluation.answers import load_set
 
 
@@ -30,13 +29,9 @@ def gate_rows(coach: Coach, questions: list[dict[str, Any]], unanswerable: list[
         for row in rowset:
             session = ChatSession(row.get("company") or "general", row.get("round") or "all")
             hits, _ = coach.retrieve(session, row["question"])
-            kind = evidence_mod.question_type(row["question"])
-            chosen = evidence_mod.select(row["question"], hits, coach.retriever.embedder.embed_documents, kind) if hits else []
-            feats, missing = features(row["question"], chosen, hits, coach.gate_ignore(session),
-                                      coach.retriever.embedder.embed_documents) if chosen else (
-                dict.fromkeys(FEATURES, 0.0), ())
-            rows.append({"id": row["id"], "label": label, "split": split_of(row["id"]), "features": feats,
-                         "missing": list(missing), "has_evidence": bool(chosen)})
+            plan = coach.plan(session, row["question"], hits)  # exactly what a chat turn decides
+            rows.append({"id": row["id"], "label": label, "split": split_of(row["id"]), "features": plan.gate.features,
+                         "missing": list(plan.gate.missing_words), "has_evidence": bool(plan.evidence)})
     return rows
 
 

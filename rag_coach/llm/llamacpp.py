@@ -46,6 +46,29 @@ def load_llama(model_path: Path, *, extra_buffers: bool = True, **kwargs: Any) -
         return Llama(model_path=str(model_path), **kwargs)
 
 
+def time_prefill_decode(llm: Any, text: str, prompt_tokens: int, decode_tokens: int) -> tuple[float, float, int]:
+    """(prefill tok/s, generation tok/s, tokens decoded) for ``text`` cut or repeated to ``prompt_tokens``.
+
+    The first evaluation after a load (thread start-up, buffers) is done once untimed; the prefill then
+    runs from an empty cache, and generation samples greedily and evaluates one token at a time, as
+    serving does.
+    """
+    import time
+
+    tokens = llm.tokenize(text.encode(), add_bos=True)
+    prompt = (tokens * (prompt_tokens // max(1, len(tokens)) + 1))[:prompt_tokens]
+    llm.eval(prompt[:16])
+    llm.reset()
+    t0 = time.perf_counter()
+    llm.eval(prompt)
+    prefill = len(prompt) / (time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    for _ in range(decode_tokens):
+        llm.eval([llm.sample(top_k=1, temp=0.0)])
+    gen = decode_tokens / (time.perf_counter() - t0) if decode_tokens else 0.0
+    return prefill, gen, decode_tokens
+
+
 def system_info() -> str:
     """llama.cpp's compiled-in CPU features, e.g. ``CPU : SSE3 = 1 | AVX2 = 1 | AVX512 = 1 | ... |``."""
     import llama_cpp

@@ -5,7 +5,7 @@ advertises AMX but faults at ``ldtilecfg``) kills the process that runs it. In a
 becomes a result, so the app and the CLI can say in one sentence what failed and what to do.
 
 llama.cpp's *extra buffer types* (weight repacking; AMX where compiled in) change speed, and not in
-one direction: on the 2-core AMD EPYC this project is measured on, they make generation 1.25x faster
+one direction: on the 2-core AMD EPYC this project is measured on, they make generation 1.2x faster
 and prompt evaluation 0.6x as fast (``rag-coach bench llm``). So ``extra_buffers: auto`` probes both
 ways, each child timing a short prefill and decode, and keeps the one with the lower time for a
 typical coaching turn (``TURN_PROMPT`` prompt tokens + ``TURN_COMPLETION`` generated) — extra buffers
@@ -191,26 +191,13 @@ def _child(argv: list[str] | None = None) -> int:
     parser.add_argument("--extra-buffers", choices=["on", "off"], default="on")
     parser.add_argument("--threads", type=int)
     args = parser.parse_args(argv)
-    from rag_coach.llm.llamacpp import load_llama, system_info
+    from rag_coach.llm.llamacpp import load_llama, system_info, time_prefill_decode
 
     start = time.perf_counter()
     try:
         llm = load_llama(args.model, extra_buffers=args.extra_buffers == "on", n_ctx=512, n_threads=args.threads,
                          n_threads_batch=args.threads, verbose=False)
-        tokens = llm.tokenize(PROBE_PROMPT.encode(), add_bos=True)
-        prompt = (tokens * (PREFILL_TOKENS // len(tokens) + 1))[:PREFILL_TOKENS]
-        llm.eval(prompt[:16])  # the first evaluation after load is not timed
-        llm.reset()
-        t0 = time.perf_counter()
-        llm.eval(prompt)
-        prefill = len(prompt) / (time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        decoded = 0
-        for _ in range(DECODE_TOKENS):
-            token = llm.sample(top_k=1, temp=0.0)
-            llm.eval([token])
-            decoded += 1
-        gen = decoded / (time.perf_counter() - t0)
+        prefill, gen, decoded = time_prefill_decode(llm, PROBE_PROMPT, PREFILL_TOKENS, DECODE_TOKENS)
     except Exception as exc:  # noqa: BLE001 - reported to the parent as a failed probe
         print(json.dumps({"ok": False, "detail": f"failed ({type(exc).__name__}: {exc})"[:300]}))
         return 1

@@ -27,7 +27,7 @@ def test_shipped_gate_on_the_issue_examples_and_the_held_out_split(shipped_setti
     def decide(question: str, company: str, rnd: str):
         session = ChatSession(company, rnd)
         hits, _ = coach.retrieve(session, question)
-        return coach.plan(session, question, hits)[2]
+        return coach.plan(session, question, hits).gate
 
     assert decide("What does the Bar Raiser look for in my behavioral answers?", "amazon", "behavioral").answerable
     refused = decide("What is the base salary for an SDE II at Amazon?", "amazon", "all")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 
+from rag_coach.coach.chat import ChatSession
+from rag_coach.coach.compose import EXTRACTIVE_TYPES
+from rag_coach.evaluation.bench_chat import fixed_questions
 from rag_coach.evaluation.load import LoadOptions, run_load
 
 
@@ -21,5 +24,13 @@ def test_load_runner_plumbing_with_fake_llm(fake_app) -> None:
     assert report["ok"] is (report["memory_flat"] is not False)
     text = report["text"]
     assert "retrieval (/sources)" in text and "chat: whole turn" in text and "errors: 0" in text
-    # one warm-up turn and two chat turns reached the model
-    assert len(services.backend.requests) == 1 + 2
+    # the warm-up turn and the two chat turns reached the model once per model-phrased evidence item
+    # (lookups and practice-question requests are extractive: no model call)
+    questions = fixed_questions(20)[:3]
+    expected = 0
+    for q in questions:
+        session = ChatSession(company=q["company"], round=q["round"])
+        plan = services.coach.plan(session, q["question"], services.coach.retrieve(session, q["question"])[0])
+        expected += 0 if plan.kind in EXTRACTIVE_TYPES else len(plan.evidence)
+    assert expected >= 1, "the fixed questions should include one the model phrases"
+    assert len(services.backend.requests) == expected
