@@ -67,11 +67,12 @@ class Services:
     @cached_property
     def interviews(self) -> InterviewService:
         from rag_coach.interview.grading import Grader
+        from rag_coach.interview.relevance import RelevanceCheck
         from rag_coach.interview.screening import Screener
         from rag_coach.interview.session import InterviewService
 
         grader = Grader(self.backend, self.question_bank, self.settings, self.embedder)
-        screener = Screener(self.embedder, self.settings.interview)
+        screener = Screener(self.embedder, self.settings.interview, RelevanceCheck(self.question_bank, self.embedder))
         return InterviewService(
             self.question_bank, grader, screener, default_time_limit_min=self.settings.interview.default_time_limit_min,
             max_input_chars=self.settings.interview.max_input_chars,

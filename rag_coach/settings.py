@@ -92,9 +92,11 @@ class InterviewSettings(BaseModel):
         description="Refuse as off-topic below this cosine between the answer and the question prompt+rubric; "
         "graded_answers.jsonl: valid answers min 0.133 (5th percentile 0.238), the off-topic one 0.082.",
     )
-    grading_max_tokens: int = Field(450, ge=64, description="Token budget of the grader's JSON reply.")
     max_answer_chars: int = Field(2000, ge=200, description="Longer answers are cut to this length in the grading prompt.")
-    candidate_mistakes: int = Field(5, ge=0, le=20, description="Catalog mistakes offered to the grader per question.")
+    candidate_mistakes: int = Field(5, ge=0, le=20, description="Catalog mistakes listed in the grading prompt.")
+    mistake_shortlist: int = Field(
+        8, ge=0, le=20, description="Catalog mistakes checked one by one per answer (linked ones first, then by similarity)."
+    )
     max_input_chars: int = Field(
         8000, ge=200, description="Answer, code and follow-up boxes are cut to this many characters, with a notice."
     )

@@ -20,13 +20,44 @@ def cmd_eval_retrieval(args: argparse.Namespace) -> int:
 
 
 def cmd_eval_feedback(args: argparse.Namespace) -> int:
-    from rag_coach.interview.evaluate import evaluate_feedback, format_report, load_rows, select_rows
+    from rag_coach.evaluation.feedback_eval import fit_mistakes, format_report, grade_rows, load_rows, select_rows, summarise
+    from rag_coach.interview.questions import QuestionBank
+
+    settings = _llm_overrides(args, _settings(args))
+    if args.from_records:
+        records = json.loads(Path(args.from_records).read_text(encoding="utf-8"))
+        bank = QuestionBank.load(settings)
+    else:
+        from rag_coach.services import Services
+
+        services = Services(settings)
+        records = grade_rows(services, select_rows(load_rows(), args.limit))
+        bank = services.question_bank
+        if args.records:
+            Path(args.records).write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    model = None
+    if args.write_mistakes:
+        from importlib import resources
+
+        model = fit_mistakes(records)
+        target = Path(str(resources.files("rag_coach.interview") / "mistakes.json"))
+        model.save(target)
+    report = summarise(records, model, bank)
+    _emit(args, report, format_report(report))
+    return EXIT_OK
+
+
+def cmd_eval_relevance(args: argparse.Namespace) -> int:
+    from importlib import resources
+
+    from rag_coach.evaluation.relevance_eval import evaluate_relevance
+    from rag_coach.interview.relevance import RelevanceCheck
     from rag_coach.services import Services
 
-    services = Services(_llm_overrides(args, _settings(args)))
-    rows = select_rows(load_rows(args.answers), args.limit)
-    report = evaluate_feedback(services, rows)
-    _emit(args, report, format_report(report))
+    services = Services(_settings(args))
+    target = Path(str(resources.files("rag_coach.interview") / "relevance.json")) if args.write else None
+    report = evaluate_relevance(RelevanceCheck(services.question_bank, services.embedder), services.question_bank, target)
+    _emit(args, report, report["text"])
     return EXIT_OK
 
 
@@ -40,7 +71,7 @@ def cmd_eval_answers(args: argparse.Namespace) -> int:
     services.backend.check()
     questions, unanswerable = load_set("coaching_questions.jsonl"), load_set("unanswerable_questions.jsonl")
     if args.split:
-        from rag_coach.evaluation.gate_eval import split_of
+        from rag_coach.logistic import split_of
 
         questions = [r for r in questions if split_of(r["id"]) == args.split]
         unanswerable = [r for r in unanswerable if split_of(r["id"]) == args.split]
@@ -141,12 +172,19 @@ def add_eval_parsers(sub: argparse._SubParsersAction) -> None:
     _common(p)
     p.add_argument("--write", action="store_true", help="store the fitted gate as rag_coach/coach/gate.json")
     p.set_defaults(func=cmd_eval_gate)
-    p = ev.add_parser("feedback", help="interview feedback vs hand grades: validity, agreement, ordering, refusals")
+    p = ev.add_parser("feedback", help="interview feedback vs labelled answers: ordering, mistakes, refusals, validity")
     _common(p)
     _llm_flags(p)
-    p.add_argument("--limit", type=int, help="grade at most N valid answers (whole question groups); default: all 108")
-    p.add_argument("--answers", help="graded answers (JSONL); default: the shipped set")
+    p.add_argument("--limit", type=int, help="grade at most N graded-set answers (whole question groups) plus the other sets")
+    p.add_argument("--records", help="also write every graded record (checks, features, feedback) to this JSON file")
+    p.add_argument("--from-records", help="summarise records written by --records instead of grading (no model)")
+    p.add_argument("--write-mistakes", action="store_true",
+                   help="fit the mistake model on the fit half and store it as rag_coach/interview/mistakes.json")
     p.set_defaults(func=cmd_eval_feedback)
+    p = ev.add_parser("relevance", help="wrong-problem/template/other-company check: fit on one half, report on the other")
+    _common(p)
+    p.add_argument("--write", action="store_true", help="store the fitted models as rag_coach/interview/relevance.json")
+    p.set_defaults(func=cmd_eval_relevance)
 
 
 def add_bench_parsers(sub: argparse._SubParsersAction) -> None:
@@ -180,4 +218,5 @@ def add_bench_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 __all__ = ["add_bench_parsers", "add_eval_parsers", "cmd_bench_chat", "cmd_bench_llm", "cmd_bench_load", "cmd_bench_retrieval",
-           "cmd_eval_answers", "cmd_eval_feedback", "cmd_eval_gate", "cmd_eval_report", "cmd_eval_retrieval"]
+           "cmd_eval_answers", "cmd_eval_feedback", "cmd_eval_gate", "cmd_eval_relevance", "cmd_eval_report",
+           "cmd_eval_retrieval"]

@@ -64,7 +64,7 @@ def cmd_tune_export(args: argparse.Namespace) -> int:
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     """tune dataset, tune train, tune export."""
     tune = sub.add_parser("tune", help="LoRA behaviour tuning: dataset, train, export").add_subparsers(dest="what", required=True)
-    p = tune.add_parser("dataset", help="build the chat-format tuning dataset (feedback, follow-ups, hints)")
+    p = tune.add_parser("dataset", help="build the chat-format tuning dataset (yes/no checks, follow-ups, hints)")
     _common(p)
     p.add_argument("--out", default="artifacts/tuning/dataset.jsonl", help="JSONL file to write")
     p.add_argument("--val-fraction", type=float, default=0.2, help="share of question ids held out for validation")
@@ -81,9 +81,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--target-modules", default="q_proj,v_proj")
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--lr", type=float, default=2e-4)
-    p.add_argument("--max-length", type=int, default=512, help="tokens; feedback prompts need about 1400")
+    p.add_argument("--max-length", type=int, default=512, help="tokens; check prompts need about 900")
     p.add_argument("--batch-size", type=int, default=1)
-    p.add_argument("--tasks", help="comma-separated subset of feedback,follow_up,hint (default: all)")
+    p.add_argument("--tasks", help="comma-separated subset of check,follow_up,hint (default: all)")
     p.add_argument("--limit", type=int, help="use at most N training examples")
     p.add_argument("--eval-examples", type=int, default=4, help="validation examples for the loss before/after")
     p.add_argument("--seed", type=int, default=0)

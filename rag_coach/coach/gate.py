@@ -17,16 +17,16 @@ questions vs in-domain unanswerables) and reported on the other half; they live 
 
 from __future__ import annotations
 
-import json
-import math
 import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from rag_coach import logistic
 from rag_coach.coach.evidence import EvidenceItem
 from rag_coach.coach.support import content_words, figures
+from rag_coach.logistic import Logistic
 from rag_coach.retrieval.bm25 import tokenize
 from rag_coach.retrieval.retriever import Hit
 
@@ -100,30 +100,18 @@ def features(question: str, evidence: list[EvidenceItem], hits: list[Hit], ignor
     }, missing
 
 
-@dataclass(frozen=True)
-class GateModel:
-    weights: tuple[float, ...]
-    bias: float
-    means: tuple[float, ...]
-    scales: tuple[float, ...]
-    threshold: float
-    fitted_on: str = ""
+class GateModel(Logistic):
+    """The fitted gate: :class:`~rag_coach.logistic.Logistic` over :data:`FEATURES`."""
+
+    def __init__(self, weights: tuple[float, ...], bias: float, means: tuple[float, ...], scales: tuple[float, ...],
+                 threshold: float, fitted_on: str = "") -> None:
+        super().__init__(FEATURES, tuple(weights), bias, tuple(means), tuple(scales), threshold, fitted_on)
 
     @classmethod
     def load(cls, path: Path | None = None) -> GateModel:
         text = path.read_text(encoding="utf-8") if path else resources.files("rag_coach.coach").joinpath("gate.json").read_text(encoding="utf-8")
-        data = json.loads(text)
-        return cls(tuple(data["weights"]), data["bias"], tuple(data["means"]), tuple(data["scales"]), data["threshold"],
-                   data.get("fitted_on", ""))
-
-    def save(self, path: Path) -> None:
-        path.write_text(json.dumps({"features": FEATURES, "weights": self.weights, "bias": self.bias, "means": self.means,
-                                    "scales": self.scales, "threshold": self.threshold, "fitted_on": self.fitted_on},
-                                   indent=1) + "\n", encoding="utf-8")
-
-    def probability(self, feats: dict[str, float]) -> float:
-        z = self.bias + sum(w * (feats[name] - m) / s for w, name, m, s in zip(self.weights, FEATURES, self.means, self.scales))
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        m = Logistic.from_json(text)
+        return cls(m.weights, m.bias, m.means, m.scales, m.threshold, m.fitted_on)
 
     def decide(self, question: str, evidence: list[EvidenceItem], hits: list[Hit], ignore: set[str],
                embed=None) -> GateDecision:
@@ -139,30 +127,12 @@ ANSWER_WEIGHT = 1.5  # refusing an answerable question costs more than answering
 
 
 def fit(rows: list[dict[str, float]], labels: list[int], l2: float = 0.1, steps: int = 3000, lr: float = 0.1) -> GateModel:
-    """Logistic regression by gradient descent on standardised features; the threshold maximises the
-    answered rate (weight ``ANSWER_WEIGHT``) plus the refusal rate on ``rows`` (ties: the lower threshold)."""
-    import numpy as np
-
-    x = np.array([[r[f] for f in FEATURES] for r in rows], dtype=float)
-    y = np.array(labels, dtype=float)
-    means, scales = x.mean(axis=0), x.std(axis=0)
-    scales[scales == 0] = 1.0
-    z = (x - means) / scales
-    w, b = np.zeros(z.shape[1]), 0.0
-    pos_weight = (1 - y).sum() / max(1.0, y.sum())  # balance the classes
-    sample = np.where(y == 1, pos_weight, 1.0)
-    for _ in range(steps):
-        p = 1 / (1 + np.exp(-(z @ w + b)))
-        g = (p - y) * sample
-        w -= lr * (z.T @ g / len(y) + l2 * w)
-        b -= lr * g.mean()
-    model = GateModel(tuple(map(float, w)), float(b), tuple(map(float, means)), tuple(map(float, scales)), 0.5)
-    probs = [model.probability(r) for r in rows]
-    levels = sorted(set(probs))
-    best = max(range(len(levels)), key=lambda i: (balanced_accuracy(probs, labels, levels[i], ANSWER_WEIGHT), -i))
-    # halfway to the next lower probability: a margin on both sides of the fitted boundary
-    threshold = (levels[best] + levels[best - 1]) / 2 if best > 0 else levels[best] / 2
-    return GateModel(model.weights, model.bias, model.means, model.scales, round(float(threshold), 6))
+    """Logistic regression on the standardised features; the threshold maximises the answered rate
+    (weight ``ANSWER_WEIGHT``) plus the refusal rate on ``rows`` (ties: the lower threshold)."""
+    m = logistic.fit(rows, labels, FEATURES, l2=l2, steps=steps, lr=lr)
+    probs = [m.probability(r) for r in rows]
+    threshold = logistic.best_threshold(probs, lambda t: balanced_accuracy(probs, labels, t, ANSWER_WEIGHT))
+    return GateModel(m.weights, m.bias, m.means, m.scales, round(float(threshold), 6))
 
 
 def balanced_accuracy(probs: list[float], labels: list[int], threshold: float, answer_weight: float = 1.0) -> float:

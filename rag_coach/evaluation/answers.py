@@ -97,7 +97,7 @@ def _ask(coach: Coach, row: dict[str, Any]) -> tuple[TurnResult, float]:
 
 
 def evaluate_answers(coach: Coach, questions: list[dict[str, Any]], unanswerable: list[dict[str, Any]]) -> dict[str, Any]:
-    from rag_coach.evaluation.gate_eval import split_of
+    from rag_coach.logistic import split_of
 
     names = tuple(coach.registry.companies.values())
     records: list[dict[str, Any]] = []

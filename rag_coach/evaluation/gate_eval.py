@@ -10,17 +10,13 @@ evidence features only, so this takes about a minute.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
 from rag_coach.coach.chat import ChatSession, Coach
 from rag_coach.coach.gate import FEATURES, GateModel, fit
 from rag_coach.evaluation.answers import load_set
-
-
-def split_of(row_id: str) -> str:
-    return "fit" if int(hashlib.sha256(row_id.encode()).hexdigest(), 16) % 2 == 0 else "report"
+from rag_coach.logistic import split_of
 
 
 def gate_rows(coach: Coach, questions: list[dict[str, Any]], unanswerable: list[dict[str, Any]]) -> list[dict[str, Any]]:

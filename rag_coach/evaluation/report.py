@@ -58,14 +58,14 @@ def _pct(values: list[float]) -> dict[str, float | None]:
 
 def run_variant(base: Settings, variant: Variant, shared: Services, sets: dict[str, list[dict[str, Any]]],
                 price_per_cpu_hour: float) -> dict[str, Any]:
-    from rag_coach.interview.evaluate import evaluate_feedback
+    from rag_coach.evaluation.feedback_eval import grade_rows, summarise
 
     settings = base.model_copy(update={"llm": base.llm.model_copy(update={**variant.llm, "temperature": 0.0})})
     services = Services(settings, embedder_override=shared.embedder, retriever_override=shared.retriever)  # one index
     services.backend.check()
     started = time.perf_counter()
     answers = evaluate_answers(services.coach, sets["coaching"], sets["unanswerable"])
-    feedback = evaluate_feedback(services, sets["graded"]) if sets["graded"] else {}
+    feedback = summarise(grade_rows(services, sets["graded"]), None, services.question_bank) if sets["graded"] else {}
     turns = answers.pop("records")
     speeds = [t["completion"] / max(1e-3, (t["total_ms"] - t["first_token_ms"]) / 1000) for t in turns if t["completion"] > 1]
     cpu = [t["cpu_s"] for t in turns]
@@ -89,10 +89,11 @@ def run_variant(base: Settings, variant: Variant, shared: Services, sets: dict[s
 
 def build_report(settings: Settings, variants: list[str], quick: bool = False, price_per_cpu_hour: float = 0.04,
                  limit_graded: int | None = None) -> dict[str, Any]:
-    from rag_coach.interview.evaluate import load_rows, select_rows
+    from rag_coach.evaluation.feedback_eval import load_rows, select_rows
 
+    graded = load_rows(("graded_answers.jsonl",)) if quick else load_rows()
     sets = {"coaching": load_set("coaching_questions.jsonl"), "unanswerable": load_set("unanswerable_questions.jsonl"),
-            "graded": load_rows()}
+            "graded": graded}
     if quick:
         sets = {"coaching": _spread(sets["coaching"], QUICK["coaching"]),
                 "unanswerable": _spread(sets["unanswerable"], QUICK["unanswerable"]),
@@ -115,11 +116,16 @@ ROWS = [
     ("forbidden-fact rate (lower is better)", lambda r: r["answers"]["forbidden_fact_rate"]),
     ("refusal rate on unanswerable", lambda r: r["answers"]["correct_refusal_rate"]),
     ("answered rate on answerable", lambda r: r["answers"].get("answered_rate_on_answerable")),
-    ("feedback JSON valid", lambda r: r["feedback"].get("schema_valid_rate")),
-    ("feedback repaired", lambda r: r["feedback"].get("repair_rate")),
-    ("feedback truncated", lambda r: r["feedback"].get("truncation_rate")),
-    ("good > bad (same question)", lambda r: r["feedback"].get("good_over_bad")),
+    ("feedback schema-valid", lambda r: r["feedback"].get("schema_valid_rate")),
+    ("strengths claimed for unmet items", lambda r: r["feedback"].get("strengths_for_unmet_items")),
+    ("good > bad (same question)", lambda r: r["feedback"]["good_over_bad"]["higher"]),
     ("good > bad by round", lambda r: ", ".join(f"{k} {v}" for k, v in r["feedback"]["good_over_bad_by_round"].items())),
+    ("short good > long bad (counter-length pairs)",
+     lambda r: r["feedback"]["counter_length_short_good_over_long_bad"]["higher"]),
+    ("mistake top-1 / top-3 (report half)",
+     lambda r: f"{r['feedback']['mistakes_report_half']['top1']} / {r['feedback']['mistakes_report_half']['top3']}"),
+    ("off-topic answers refused", lambda r: r["feedback"].get("offtopic_refused")),
+    ("genuine answers refused", lambda r: r["feedback"].get("genuine_refused")),
     ("dimension exact / within one", lambda r: f"{r['feedback'].get('dimension_exact')} / {r['feedback'].get('dimension_within_one')}"),
     ("Spearman overall vs reference", lambda r: r["feedback"].get("spearman_overall")),
     ("invalid answers refused", lambda r: r["feedback"].get("invalid_refused")),
@@ -149,7 +155,7 @@ def to_markdown(report: dict[str, Any]) -> str:
                 values.append("—")
         lines.append(f"| {label} | " + " | ".join(values) + " |")
     lines += ["", "Deterministic metrics only (no model judge). Definitions: `rag_coach/evaluation/answers.py` and "
-              "`rag_coach/interview/evaluate.py`."]
+              "`rag_coach/evaluation/feedback_eval.py`."]
     return "\n".join(lines) + "\n"
 
 

@@ -1,11 +1,11 @@
-"""The feedback object: its published schema, the grader's decoding schema, validation, Markdown.
+"""The feedback object: its published schema, validation, Markdown.
 
 Dimensions per round are defined in ``feedback_schema.json`` (``$defs/<round>_dimensions``), with
-one-line definitions that also go into the grading prompt. The model's JSON part (the *draft*) tags
-weaknesses with catalog mistake ids; the written strengths, weaknesses and next steps shown are built
-from the rubric results and the catalog (:mod:`rag_coach.interview.written`). Scores come
-from the model's per-check P(yes) through the rules in :mod:`rag_coach.interview.scoring`; evidence
-is a sentence of the candidate's own answer, picked in code.
+one-line definitions that also go into the grading prompt. Every part is decided in code: scores from
+the model's per-check P(yes) through the rules in :mod:`rag_coach.interview.scoring`, the catalog
+mistakes by :mod:`rag_coach.interview.mistakes`, the written strengths, weaknesses and next steps from
+those results and the catalog (:mod:`rag_coach.interview.written`); evidence is a sentence of the
+candidate's own answer, picked in code. The model writes no text of the feedback.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import jsonschema
 
+from rag_coach.interview.mistakes import MistakeVerdict
 from rag_coach.interview.scoring import PRIOR, apply_hint_penalty, compute_overall, credit, dimension_scores, met_label
 from rag_coach.textsafety import md_text
 
@@ -28,15 +29,14 @@ if TYPE_CHECKING:
     from rag_coach.interview.questions import QuestionBank
 
 SCHEMA_FILE = "feedback_schema.json"
-# Limits of the published object, and of each string the model writes under the grammar.
+# Limits of the published object.
 EVIDENCE_CHARS = 200
 ITEM_CHARS = 300
-DECODE_CHARS = 160
-MAX_ITEMS = 3  # per list in the model's reply (the published object allows 5)
 # Shown under every rendered feedback: what the scores are, and what a small local model can miss.
-SCORE_NOTE = ("_How these scores are made: the local model answers yes or no for each rubric item and dimension, "
-              "and fixed rules turn its confidence into 1–4 scores. A small model can miss subtle bugs or vague "
-              "stories, so read the rubric table and the evidence, not only the number._")
+SCORE_NOTE = ("_How these scores are made: the local model answers yes or no for each rubric item, dimension and "
+              "likely catalog mistake, and fixed rules turn its confidence into 1–4 scores and the mistakes named. "
+              "A small model can miss subtle bugs or vague stories, so read the rubric table and the evidence, "
+              "not only the number._")
 
 
 @lru_cache(maxsize=1)
@@ -59,41 +59,13 @@ def dimensions_for(round: str) -> dict[str, str]:
     return {name: spec.get("description", "") for name, spec in defs[key]["properties"].items()}
 
 
-def _text_list(max_items: int, min_items: int, item_len: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "array", "items": {"type": "string", "minLength": 1, **item_len}, "minItems": min_items, "maxItems": max_items}
+def _text_list(max_items: int, item_len: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": {"type": "string", "minLength": 1, **item_len}, "maxItems": max_items}
 
 
-def _weaknesses(max_items: int, mistake_ids: list[str] | None, item_len: dict[str, Any]) -> dict[str, Any]:
-    mistake: dict[str, Any] = {"enum": [*mistake_ids, None]} if mistake_ids else {"type": ["string", "null"]}
-    return {
-        "type": "array",
-        "maxItems": max_items,
-        "items": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["text", "mistake_id"],
-            "properties": {"text": {"type": "string", "minLength": 1, **item_len}, "mistake_id": mistake},
-        },
-    }
-
-
-def schema_for(round: str, mistake_ids: list[str] | None = None, *, full: bool = False) -> dict[str, Any]:
-    """Self-contained schema for one round (no ``$ref``).
-
-    ``full=False``: the model's draft, used for constrained decoding: ``weaknesses`` first
-    (``mistake_id`` restricted to ``mistake_ids`` or null), then ``strengths`` and ``next_steps``.
-    ``full=True``: the complete per-round feedback object.
-    """
-    if not full:
-        # maxLength bounds every string: at temperature 0 the 1.5B model sometimes repeats one
-        # sentence until the token limit (seen on a long system-design answer), which no repair fixes
-        short = {"maxLength": DECODE_CHARS}
-        props: dict[str, Any] = {
-            "weaknesses": _weaknesses(MAX_ITEMS, mistake_ids, short),
-            "strengths": _text_list(2, 1, short),
-            "next_steps": _text_list(2, 1, short),
-        }
-        return {"type": "object", "additionalProperties": False, "required": list(props), "properties": props}
+def schema_for(round: str, mistake_ids: list[str] | None = None) -> dict[str, Any]:
+    """Self-contained schema (no ``$ref``) of the complete feedback object for one round; with
+    ``mistake_ids``, weaknesses may only name those catalog mistakes (or none)."""
     names = list(dimensions_for(round))
     base = published_schema()["properties"]
     dimension = {
@@ -104,6 +76,10 @@ def schema_for(round: str, mistake_ids: list[str] | None = None, *, full: bool =
                        "score": {"type": "integer", "enum": [1, 2, 3, 4]}},
     }
     item_len = {"maxLength": ITEM_CHARS}
+    mistake: dict[str, Any] = {"enum": [*mistake_ids, None]} if mistake_ids else {"type": ["string", "null"]}
+    weaknesses = {"type": "array", "maxItems": 5, "items": {
+        "type": "object", "additionalProperties": False, "required": ["text", "mistake_id"],
+        "properties": {"text": {"type": "string", "minLength": 1, **item_len}, "mistake_id": mistake}}}
     props = {
         "question_id": base["question_id"],
         "round": {"const": round},
@@ -111,9 +87,9 @@ def schema_for(round: str, mistake_ids: list[str] | None = None, *, full: bool =
         "dimensions": {"type": "object", "additionalProperties": False, "required": names,
                        "properties": {n: copy.deepcopy(dimension) for n in names}},
         "rubric": base["rubric"],
-        "strengths": _text_list(5, 0, item_len),
-        "weaknesses": _weaknesses(5, mistake_ids, item_len),
-        "next_steps": _text_list(5, 0, item_len),
+        "strengths": _text_list(5, item_len),
+        "weaknesses": weaknesses,
+        "next_steps": _text_list(5, item_len),
         "time_used_s": base["time_used_s"],
         "hints_used": base["hints_used"],
     }
@@ -176,15 +152,9 @@ def _schema_errors(obj: Any, schema: dict[str, Any]) -> list[str]:
 
 
 def validate(obj: Any, round: str, bank: QuestionBank) -> Validation:
-    """Schema-check ``obj`` (the model's draft, or a complete object if it has ``question_id``), then clean it.
-
-    Unknown mistake ids are set to null and noted. Schema errors are fatal (``ok`` is False).
-    """
-    full = isinstance(obj, dict) and "question_id" in obj
-    if full:
-        errors = _schema_errors(obj, schema_for(round, full=True)) + _schema_errors(obj, published_schema())
-    else:
-        errors = _schema_errors(obj, schema_for(round))
+    """Schema-check a complete feedback object (per round and the published schema), then clean it:
+    unknown mistake ids are set to null and noted. Schema errors are fatal (``ok`` is False)."""
+    errors = _schema_errors(obj, schema_for(round)) + _schema_errors(obj, published_schema())
     if errors:
         return Validation(None, errors=list(dict.fromkeys(errors)))
     result = Validation(copy.deepcopy(obj))
@@ -217,6 +187,7 @@ class Checks:
     dimension_evidence: dict[str, str]
     rubric_null: list[float] | None = None
     dimension_null: dict[str, float] | None = None
+    mistakes: MistakeVerdict = field(default_factory=MistakeVerdict)  # the catalog mistakes checked, decided in code
 
     def rubric_met(self) -> list[str]:
         """"yes" / "partly" / "no" per rubric item."""
@@ -224,11 +195,10 @@ class Checks:
         return [met_label(credit(p, p0)) for p, p0 in zip(self.rubric_p, nulls)]
 
 
-def finalize(draft: dict[str, Any], question: Question, checks: Checks, *, hints_used: int = 0,
+def finalize(question: Question, checks: Checks, *, hints_used: int = 0,
              time_used_s: float | None = None, bank: QuestionBank | None = None) -> dict[str, Any]:
     """Complete feedback object: scores from the checks, evidence, hint penalty, overall, and the written
-    part built from the rubric results (:mod:`rag_coach.interview.written`); of the model's draft only the
-    catalog mistake ids it tagged are used."""
+    part built from the rubric results and the matched catalog mistakes (:mod:`rag_coach.interview.written`)."""
     from rag_coach.interview import written
 
     scores = dimension_scores(question.rubric, checks.rubric_p, checks.dimension_p, checks.rubric_null, checks.dimension_null)
@@ -238,7 +208,7 @@ def finalize(draft: dict[str, Any], question: Question, checks: Checks, *, hints
     rubric = []
     for item, met, evidence in zip(question.rubric, checks.rubric_met(), checks.rubric_evidence):
         rubric.append({"item": _clip(item, ITEM_CHARS), "met": met, "evidence": _clip(evidence, EVIDENCE_CHARS) if met != "no" else ""})
-    weak = written.weaknesses(rubric, draft["weaknesses"], bank)
+    weak = written.weaknesses(rubric, checks.mistakes.matched, bank)
     return {
         "question_id": question.id,
         "round": question.round,

@@ -1,4 +1,6 @@
-"""Decide BEFORE grading whether an answer can be graded: empty/too short, keyboard mash, off-topic.
+"""Decide BEFORE grading whether an answer can be graded: empty/too short, keyboard mash, off-topic,
+and (:mod:`rag_coach.interview.relevance`) an answer to another question, a template or another
+company's principles.
 
 The model is never asked to score an answer that fails here; the candidate gets a readable reason.
 Thresholds live in ``settings.interview`` and were calibrated on ``graded_answers.jsonl`` with
@@ -20,6 +22,7 @@ import numpy as np
 
 from rag_coach.documents.models import Question
 from rag_coach.index.embedding import Embedder, resolve_model_path
+from rag_coach.interview.relevance import RelevanceCheck
 from rag_coach.settings import InterviewSettings
 
 log = logging.getLogger(__name__)
@@ -33,16 +36,18 @@ _CAMEL = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 @dataclass(frozen=True)
 class ScreenResult:
     ok: bool
-    code: str  # ok | empty | too_short | nonsense | off_topic
+    code: str  # ok | empty | too_short | nonsense | off_topic | not_this_question
     reason: str  # for the candidate; "" when ok
     words: int = 0
     nonword_share: float = 0.0
     similarity: float | None = None
+    relevance: dict[str, Any] | None = None  # the relevance check's features, when it refused
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "code": self.code, "reason": self.reason, "words": self.words,
                 "nonword_share": round(self.nonword_share, 3),
-                "similarity": None if self.similarity is None else round(self.similarity, 3)}
+                "similarity": None if self.similarity is None else round(self.similarity, 3),
+                **({"relevance": self.relevance} if self.relevance else {})}
 
 
 def prose_of(text: str) -> str:
@@ -58,9 +63,11 @@ def _short(text: str, n: int = 90) -> str:
 class Screener:
     """Uses the real sentence embedder for the off-topic check and its word-piece vocabulary for words."""
 
-    def __init__(self, embedder: Embedder, settings: InterviewSettings | None = None) -> None:
+    def __init__(self, embedder: Embedder, settings: InterviewSettings | None = None,
+                 relevance: RelevanceCheck | None = None) -> None:
         self.embedder = embedder
         self.settings = settings or InterviewSettings()
+        self.relevance = relevance  # wrong-problem / template / other-company check; None skips it
         self._question_vectors: dict[str, np.ndarray] = {}
 
     @cached_property
@@ -142,27 +149,8 @@ class Screener:
                 f"A strong answer covers, for example: {question.rubric[0].rstrip('.')}.",
                 words, share, sim,
             )
+        if self.relevance is not None:
+            verdict = self.relevance.check(question, full)
+            if not verdict.ok:
+                return ScreenResult(False, "not_this_question", verdict.reason, words, share, sim, verdict.to_dict())
         return ScreenResult(True, "ok", "", words, share, sim)
-
-
-def calibrate(screener: Screener, rows: list[dict[str, Any]], questions: dict[str, Question]) -> dict[str, Any]:
-    """Similarity and non-word figures of valid vs invalid answers (rows of graded_answers.jsonl)."""
-    valid: list[tuple[float, float, int]] = []
-    invalid: list[dict[str, Any]] = []
-    for row in rows:
-        q = questions[row["question_id"]]
-        share, words, _ = screener.nonword_share(row["answer"])
-        sim = screener.similarity(q, row["answer"]) if row["answer"].strip() else float("nan")
-        if row.get("reference") is None:
-            invalid.append({"id": row["id"], "similarity": round(sim, 3), "nonword_share": round(share, 3), "words": words})
-        else:
-            valid.append((sim, share, words))
-    sims = [v[0] for v in valid]
-    return {
-        "valid": len(valid),
-        "valid_min_similarity": round(min(sims), 3) if sims else None,
-        "valid_p05_similarity": round(float(np.percentile(sims, 5)), 3) if sims else None,
-        "valid_max_nonword_share": round(max(v[1] for v in valid), 3) if valid else None,
-        "valid_min_words": min(v[2] for v in valid) if valid else None,
-        "invalid": invalid,
-    }

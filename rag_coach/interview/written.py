@@ -3,10 +3,10 @@
 * **Strengths** are rubric items the checks marked met, each quoted with the candidate's own
   sentence; when no item is met, dimensions that scored 3 or 4 with their evidence. Nothing else:
   no generic praise, so a strength can never contradict the rubric table.
-* **Weaknesses** are the rubric items marked "not shown", and the catalog mistakes the model tagged
-  (its choice is constrained to the question's candidate mistake ids); the text of a tagged mistake
-  is the catalog's own "how to spot it", never the model's sentence.
-* **Next steps** are the tagged mistakes' ``fix``, then the question's first hint when an item was
+* **Weaknesses** are the catalog mistakes the checks matched (:mod:`rag_coach.interview.mistakes`),
+  then the rubric items marked "not shown"; the text of a matched mistake is the catalog's own
+  "how to spot it", never the model's sentence.
+* **Next steps** are the matched mistakes' ``fix``, then the question's first hint when an item was
   missed, then a follow-up the interviewer may ask.
 """
 
@@ -29,11 +29,11 @@ def strengths(rubric: list[dict[str, Any]], dimensions: dict[str, dict[str, Any]
     return [f"{name.replace('_', ' ')} ({score}/4): \"{dimensions[name]['evidence']}\"" for score, name in sorted(strong, reverse=True)][:MAX_WRITTEN]
 
 
-def weaknesses(rubric: list[dict[str, Any]], tagged: list[dict[str, Any]], bank: QuestionBank | None) -> list[dict[str, Any]]:
+def weaknesses(rubric: list[dict[str, Any]], matched: list[str], bank: QuestionBank | None) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for weakness in tagged:
-        mistake = bank.mistake(weakness["mistake_id"]) if bank is not None and weakness.get("mistake_id") else None
+    for mistake_id in matched:
+        mistake = bank.mistake(mistake_id) if bank is not None else None
         if mistake is not None and mistake.id not in seen:
             seen.add(mistake.id)
             out.append({"text": mistake.spot, "mistake_id": mistake.id})

@@ -1,13 +1,14 @@
-"""Behaviour-tuning dataset: chat examples for feedback JSON, interviewer follow-ups and hint rungs.
+"""Behaviour-tuning dataset: chat examples for the grader's yes/no checks, interviewer follow-ups and hint rungs.
 
 Each JSONL line is ``{"id", "messages", "task", "question_id", "round", "source", "split"}`` where
 ``messages`` is system / user / assistant:
 
-* ``feedback``: the prompt is exactly :meth:`Grader.build_messages` (what serving sends); the
-  target is the grader JSON built from the reference grades of ``graded_answers.jsonl`` by
-  :func:`rag_coach.tuning.labels.build_target`, plus labelled variants of the good answers
-  (:data:`rag_coach.tuning.labels.VARIANTS`; rules in that module's docstring). ``source`` is the
-  answer quality (good/mediocre/bad) or the variant rule. Screened-out rows (no reference) are skipped.
+* ``check``: the prompt is exactly :meth:`Grader.check_messages` for one rubric item or catalog
+  mistake (what serving sends); the target is "yes" or "no" labelled from the reference grades and
+  mistakes of ``graded_answers.jsonl`` by :func:`rag_coach.tuning.labels.check_targets`, plus
+  labelled variants of the good answers (:data:`rag_coach.tuning.labels.VARIANTS`; rules in that
+  module's docstring). ``source`` is the answer quality (good/mediocre/bad) or the variant rule.
+  Screened-out rows (no reference) are skipped.
 * ``follow_up``: question + a candidate answer (+ follow-ups already asked) -> the next bank
   follow-up with a short interviewer opener. The candidate answer is a graded answer to that
   question where one exists (``source`` = its quality), else a plain answer stitched from the
@@ -31,19 +32,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from rag_coach.documents.models import Question
-from rag_coach.interview.evaluate import load_rows
-from rag_coach.interview.grading import Grader
+from rag_coach.evaluation.feedback_eval import load_rows
+from rag_coach.interview.grading import CHECK, Grader
 from rag_coach.interview.questions import QuestionBank
 from rag_coach.llm.base import Message
 from rag_coach.settings import Settings
-from rag_coach.tuning.labels import build_target, reference_met, variants
+from rag_coach.tuning.labels import check_targets, variants
 
 if TYPE_CHECKING:
     from rag_coach.tuning.chat import ServingFormat
 
 log = logging.getLogger(__name__)
 
-TASKS = ("feedback", "follow_up", "hint")
+TASKS = ("check", "follow_up", "hint")
 INTERVIEWER = (
     "You are the interviewer in a mock {round} interview. Ask the next follow-up question in one or two sentences, "
     "in your own voice, building on the candidate's answer. Do not grade it and do not give the solution."
@@ -86,23 +87,24 @@ def rubric_answer(question: Question) -> str:
     return "Here is how I would approach it. " + ". ".join(points) + "."
 
 
-def _feedback_examples(bank: QuestionBank, settings: Settings, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _check_examples(bank: QuestionBank, settings: Settings, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from rag_coach.interview import mistakes
+
     grader = Grader(cast(Any, None), bank, settings)
     out = []
     for row in rows:
         if row.get("reference") is None or row["question_id"] not in bank.questions:
             continue
         question = bank.get(row["question_id"])
-        offered = [m.id for m in bank.candidate_mistakes(question, settings.interview.candidate_mistakes)]
         for source, item in [(row["quality"], row), *variants(row)]:
-            scores = item["reference"]["dimensions"]
-            messages = grader.build_messages(question, item["answer"], company=item.get("company"),
-                                             rubric_met=reference_met(question, scores))
-            target = build_target(question, scores, item["expected_mistake_ids"],
-                                  bank, offered, tuple(item.get("covers", ())))
-            content = json.dumps(target, ensure_ascii=False)
-            out.append({"id": f"feedback.{item['id']}", "task": "feedback", "question_id": question.id, "round": question.round,
-                        "source": source, "messages": [*messages, {"role": "assistant", "content": content}]})
+            context = grader.context(question, grader.units(item["answer"]), company=item.get("company"))
+            targets = check_targets(question, item["reference"]["dimensions"], item["expected_mistake_ids"], bank)
+            for k, (kind, text, target) in enumerate(targets):
+                template = mistakes.CHECK if kind == "mistake" else CHECK
+                out.append({"id": f"check.{item['id']}.{k}", "task": "check", "question_id": question.id,
+                            "round": question.round, "source": source, "kind": kind,
+                            "messages": [*grader.check_messages(context, text, template),
+                                         {"role": "assistant", "content": target}]})
     return out
 
 
@@ -145,8 +147,8 @@ def split_questions(bank: QuestionBank, graded_ids: set[str], val_fraction: floa
 
 def build_dataset(bank: QuestionBank, settings: Settings, val_fraction: float = 0.2, seed: int = 0,
                   rows: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
-    rows = load_rows() if rows is None else rows
-    examples = _feedback_examples(bank, settings, rows) + _dialogue_examples(bank, rows)
+    rows = load_rows(("graded_answers.jsonl",)) if rows is None else rows
+    examples = _check_examples(bank, settings, rows) + _dialogue_examples(bank, rows)
     val = split_questions(bank, {r["question_id"] for r in rows if r.get("reference") is not None}, val_fraction, seed)
     for ex in examples:
         ex["split"] = "validation" if ex["question_id"] in val else "train"
@@ -180,7 +182,7 @@ def statistics_of(examples: list[dict[str, Any]], fmt: ServingFormat | None = No
         "examples": len(examples),
         "by_task_split": dict(sorted(Counter(f"{e['task']}/{e['split']}" for e in examples).items())),
         "by_round": dict(sorted(Counter(f"{e['round']}/{e['split']}" for e in examples).items())),
-        "by_source": dict(sorted(Counter(f"{e['task']}/{e['source']}" for e in examples if e["task"] == "feedback").items())),
+        "by_source": dict(sorted(Counter(f"{e['task']}/{e['source']}" for e in examples if e["task"] == "check").items())),
         "questions": {s: len({e["question_id"] for e in examples if e["split"] == s}) for s in ("train", "validation")},
         "length_unit": unit,
         "lengths": {t: {"min": min(v), "p90": sorted(v)[int(0.9 * (len(v) - 1))], "median": int(statistics.median(v)), "max": max(v)} for t, v in sorted(lengths.items())},

@@ -1,14 +1,9 @@
-"""Build the grader's target JSON from reference grades, and label templated answer variants.
+"""Label the grader's yes/no checks from reference grades, and label templated answer variants.
 
-Target (the model's written draft, exactly what serving validates with ``schema_for(round)``; the
-prompt's rubric results come from :func:`reference_met`, the reference grade of each item's
-dimension: >= 3 met, 2 partly, 1 not shown):
-* ``weaknesses``: the expected mistakes first (text = catalog title + what to look for; id kept
-  only if the serving grammar offers it, i.e. it is among ``candidate_mistakes``, else null), then
-  the weakest dimensions (score <= 2) without a mistake, at most ``MAX_ITEMS``.
-* ``strengths``: rubric items whose dimension scored >= 3 (best first), or one generic line.
-* ``next_steps``: the catalog ``fix`` of each linked mistake, then rubric items of dimensions that
-  scored <= 2; for a strong answer, the first bank follow-up to prepare for.
+Targets are the answers serving reads P(yes) from (:mod:`rag_coach.interview.grading`): for each
+rubric item, "yes" when the reference grade of the item's dimension is >= 3 and "no" when it is 1
+(:func:`reference_met`); for each catalog mistake the answer is labelled with, "yes", and "no" for
+the question's other linked mistakes (:func:`check_targets`).
 
 Variant labelling rules (each applied to a ``good`` answer only, so every other dimension keeps
 its reference grade; a variant is skipped if nothing was removed):
@@ -33,12 +28,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from rag_coach.documents.models import Question
-from rag_coach.interview.feedback import DECODE_CHARS, MAX_ITEMS, dimensions_for, schema_for
+from rag_coach.interview.feedback import dimensions_for
 from rag_coach.interview.answer_text import SENTENCE_BREAK, dimension_of
 from rag_coach.interview.questions import QuestionBank
-
-GENERIC_STRENGTH = "Attempts an answer that addresses the question directly."
-
 
 def _clip(text: str, limit: int) -> str:
     """Whole text if it fits, else the longest prefix ending at a sentence or clause end, else at a word."""
@@ -60,38 +52,21 @@ def reference_met(question: Question, scores: dict[str, int]) -> list[str]:
     return [met.get(int(scores[dimension_of(item, dims)]), "no") for item in question.rubric]
 
 
-def build_target(question: Question, scores: dict[str, int], mistake_ids: list[str], bank: QuestionBank,
-                 offered: list[str], covered: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The grader's JSON given the reference ``scores`` and expected mistakes (see module docstring).
+def check_targets(question: Question, scores: dict[str, int], expected: list[str], bank: QuestionBank,
+                  ) -> list[tuple[str, str, str]]:
+    """(kind, check text, "yes"/"no") for the yes/no checks serving asks, labelled from the reference:
+    a rubric item is "yes" when its dimension scored >= 3 and "no" at 1 (items at 2 are not labelled);
+    a catalog mistake is "yes" when the answer is labelled with it, "no" for the question's other linked
+    mistakes."""
+    from rag_coach.interview.mistakes import check_text
 
-    ``covered``: dimensions already explained by a listed mistake (a variant's), so no generic weakness repeats them.
-    Keys follow the serving schema's property order, which is the order constrained decoding emits.
-    """
-    dims = list(dimensions_for(question.round))
-    rubric = [(item, dimension_of(item, dims)) for item in question.rubric]
-    weaknesses: list[dict[str, Any]] = []
-    steps: list[str] = []
-    for mid in mistake_ids:
+    out = [("rubric", item, "yes" if met == "yes" else "no")
+           for item, met in zip(question.rubric, reference_met(question, scores)) if met != "partly"]
+    for mid in dict.fromkeys([*expected, *question.mistake_ids]):
         mistake = bank.mistake(mid)
-        if mistake is None or len(weaknesses) >= MAX_ITEMS:
-            continue
-        weaknesses.append({"text": _clip(f"{mistake.title}: {mistake.spot}", DECODE_CHARS), "mistake_id": mid if mid in offered else None})
-        steps.append(_clip(mistake.fix, DECODE_CHARS))
-    low = sorted((s, d) for d, s in scores.items() if s <= 2)
-    for _, dim in low:
-        if len(weaknesses) >= MAX_ITEMS:
-            break
-        label = dim.replace("_", " ")
-        if dim not in covered and not any(label in w["text"].lower() for w in weaknesses):
-            weaknesses.append({"text": _clip(f"Weak {label}: {dimensions_for(question.round)[dim]}", DECODE_CHARS), "mistake_id": None})
-    steps += [_clip(f"Practise: {item}", DECODE_CHARS) for item, dim in rubric if scores[dim] <= 2]
-    if not steps:
-        steps = [_clip(f"Prepare for the follow-up: {question.follow_ups[0]}", DECODE_CHARS)]
-    strong = sorted(((scores[dim], -i, item) for i, (item, dim) in enumerate(rubric) if scores[dim] >= 3), reverse=True)
-    strengths = [_clip(item, DECODE_CHARS) for _, _, item in strong][:2] or [GENERIC_STRENGTH]
-    parts = {"strengths": strengths, "weaknesses": weaknesses[:MAX_ITEMS],
-             "next_steps": list(dict.fromkeys(steps))[:2]}
-    return {key: parts[key] for key in schema_for(question.round)["properties"]}
+        if mistake is not None:
+            out.append(("mistake", check_text(mistake), "yes" if mid in expected else "no"))
+    return out
 
 
 @dataclass(frozen=True)

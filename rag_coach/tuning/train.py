@@ -4,7 +4,7 @@ The base model is loaded with transformers' GGUF loader (dequantised to float32)
 trained against the same weights llama.cpp serves (up to dequantisation). Prompts and tokens come
 from :class:`rag_coach.tuning.chat.ServingFormat` (llama.cpp's own formatting); the loss covers
 the assistant tokens (and the EOS) only. Examples whose served prompt does not leave room for
-target tokens within ``max_length`` are skipped and counted (feedback prompts are ~800-1400 tokens:
+target tokens within ``max_length`` are skipped and counted (check prompts are ~500-900 tokens:
 use ``--max-length 1536`` to train on them); a long target is cut at ``max_length``.
 
 Outputs in ``out``: ``adapter_model.safetensors`` + ``adapter_config.json`` (PEFT),

@@ -122,8 +122,7 @@ def build_interview_tab(services: Services, profile: gr.Textbox) -> None:
                    "", gr.update(visible=False), gr.update(visible=False), gr.Timer(active=False))
             return
         path = services.practice.feedback_file(result, DOWNLOADS, started.session.id)
-        note = " (repaired once)" if result.repaired else ""
-        yield (f"Feedback ready{note}: overall **{result.feedback['overall']}/4**.{cut}", services.practice.feedback_markdown(result),
+        yield (f"Feedback ready: overall **{result.feedback['overall']}/4**.{cut}", services.practice.feedback_markdown(result),
                gr.update(value=scores_chart(result.feedback), visible=True), gr.update(value=str(path), visible=True),
                gr.Timer(active=False))
 

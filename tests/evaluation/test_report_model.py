@@ -36,5 +36,5 @@ def test_quick_report_on_the_embedded_model(shipped_settings, tmp_path) -> None:
     assert variant["latency_ms"]["first_token"]["p50"] > 0
     assert variant["cpu_s_per_1000_turns"] > 0 and variant["peak_rss_mb"] > 500  # the 1.1 GB model is loaded
     text = md.read_text(encoding="utf-8")
-    assert "| metric | embedded |" in text and "feedback JSON valid" in text
+    assert "| metric | embedded |" in text and "feedback schema-valid" in text
     assert json.loads(js.read_text(encoding="utf-8"))["variants"][0]["variant"] == "embedded"

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from rag_coach.interview.evaluate import load_rows
+from rag_coach.evaluation.feedback_eval import load_rows
 
 
 @pytest.fixture(scope="session")
 def graded_rows() -> list[dict[str, Any]]:
-    return load_rows()
+    return load_rows(("graded_answers.jsonl",))

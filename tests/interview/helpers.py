@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -30,22 +30,21 @@ def yes_for_score(score: int) -> Callable[[list[Message]], float]:
 
 
 
-def draft(mistake_id: str | None = None, **extra: Any) -> dict[str, Any]:
-    """The model's written feedback in the decoding schema."""
-    return {
-        "weaknesses": [{"text": "Missed an edge case", "mistake_id": mistake_id}],
-        "strengths": ["Clear structure"],
-        "next_steps": ["Practise edge cases"],
-        **extra,
-    }
-
-
-def reply(mistake_id: str | None = None) -> str:
-    return json.dumps(draft(mistake_id))
-
-
 def scripted(fake: Any, score: int, mistake_id: str | None = None) -> Any:
-    """Make ``fake`` grade every dimension ``score`` (through its P(yes)) and write feedback naming ``mistake_id``."""
-    fake.yes = yes_for_score(score)
-    fake.replies = [reply(mistake_id)]
+    """Make ``fake`` grade every dimension ``score`` (through its P(yes)) and say yes only to the mistake check
+    of ``mistake_id`` (a clear no to every other mistake check). The mistake's title is read from the
+    prompt's "Mistakes (id: title)" list, so any corpus works."""
+    rubric = yes_for_score(score)
+
+    def yes(messages: list[Message]) -> float:
+        text = messages[-1]["content"]
+        if "\nMistake: " not in text:
+            return rubric(messages)
+        if is_null_check(messages):
+            return scoring.PRIOR
+        match = re.search(rf"^- {re.escape(mistake_id)}: (.+)$", text, re.M) if mistake_id else None
+        title = match.group(1).strip().rstrip(".") if match else None
+        return 0.99 if title and f"\nMistake: {title}." in text else 0.01
+
+    fake.yes = yes
     return fake

@@ -10,6 +10,7 @@ import pytest
 
 from rag_coach import cli
 from rag_coach.interview.feedback import published_schema
+from rag_coach.llm.base import LLMError
 from tests.conftest import SHIPPED_CORPUS
 from tests.fakes import FakeLLM
 from tests.interview.helpers import scripted
@@ -51,13 +52,19 @@ def test_grade_markdown_and_refusal(tmp_path, capsys, fake_model, graded_rows) -
     code = cli.main(["grade", *_run(tmp_path, "--question-id", QID, "--answer-file", str(tmp_path / "b.txt"), "--json")])
     out = capsys.readouterr()
     assert code == cli.EXIT_REFUSED and json.loads(out.out)["status"] == "refused" and "too short" in out.err
-    assert len(fake_model.requests) == 1  # the refused answer never reached the model
+    before = len(fake_model.checks)
+    assert cli.main(["grade", *_run(tmp_path, "--question-id", QID, "--answer-file", str(tmp_path / "b.txt"))]) == cli.EXIT_REFUSED
+    assert len(fake_model.checks) == before  # the refused answer never reached the model
     assert cli.main(["grade", *_run(tmp_path, "--question-id", "q.x.coding.nope", "--answer-file", str(tmp_path / "a.txt"))]) == 2
 
 
 def test_grade_failure_exits_non_zero_without_a_score(tmp_path, capsys, fake_model, graded_rows) -> None:
     answer = next(r["answer"] for r in graded_rows if r["question_id"] == QID and r["quality"] == "good")
-    fake_model.replies = ["{broken", "{still broken"]
+
+    def broken(messages):
+        raise LLMError("the model server went away")
+
+    fake_model.yes = broken
     (tmp_path / "a.txt").write_text(answer)
     code = cli.main(["grade", *_run(tmp_path, "--question-id", QID, "--answer-file", str(tmp_path / "a.txt"), "--json")])
     data = json.loads(capsys.readouterr().out)
@@ -67,9 +74,14 @@ def test_grade_failure_exits_non_zero_without_a_score(tmp_path, capsys, fake_mod
 def test_eval_feedback_report(tmp_path, capsys, fake_model, graded_rows, bank) -> None:
     # scripted: every answer gets the same scores, so ordering is all ties and agreement is what it is
     scripted(fake_model, 3)
-    code = cli.main(["eval", "feedback", *_run(tmp_path, "--limit", "3", "--json")])
+    records = tmp_path / "records.json"
+    code = cli.main(["eval", "feedback", *_run(tmp_path, "--limit", "3", "--records", str(records), "--json")])
     report = json.loads(capsys.readouterr().out)
-    assert code == 0 and report["graded"] == 3 and report["invalid_refused"] == "3/3"
-    assert report["schema_valid_rate"] == 1.0 and report["good_over_bad"] == 0.0 and report["good_bad_pairs"] == 1
-    assert set(report["invalid_reasons"].values()) == {"too_short", "off_topic", "nonsense"}
-    assert 0 <= report["dimension_within_one"] <= 1
+    assert code == 0 and report["invalid_refused"] == "3/3"
+    assert report["schema_valid_rate"] == 1.0 and report["strengths_for_unmet_items"] == 0
+    assert report["good_over_bad"]["pairs"] == 1 and report["good_over_bad"]["higher"] == 0.0  # a tie is not higher
+    assert report["offtopic_refused"] is not None and 0 <= report["dimension_within_one"] <= 1
+    # the records re-summarise without the model to the same figures
+    assert cli.main(["eval", "feedback", *_run(tmp_path, "--from-records", str(records), "--json")]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert {k: v for k, v in again.items() if k != "mistake_model"} == {k: v for k, v in report.items() if k != "mistake_model"}

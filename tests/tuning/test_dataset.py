@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from rag_coach.interview.evaluate import load_rows
-from rag_coach.interview.feedback import validate
+from rag_coach.evaluation.feedback_eval import load_rows
+from rag_coach.interview import mistakes
 from rag_coach.interview.grading import Grader
 from rag_coach.interview.questions import QuestionBank
 from rag_coach.settings import Settings
@@ -22,10 +22,10 @@ def examples(bank: QuestionBank, shipped_bank_settings: Settings) -> list[dict[s
 
 
 def _source(example_id: str, rows: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The graded row an example was built from, or its labelled variant."""
-    parts = example_id.split(".")
-    row = rows[parts[1]]
-    return row if len(parts) == 2 else dict(variants(row))[parts[2]]
+    """The graded row a check example was built from ("check.<row>[.<variant>].<k>"), or its labelled variant."""
+    parts = example_id.split(".")[1:-1]
+    row = rows[parts[0]]
+    return row if len(parts) == 1 else dict(variants(row))[parts[1]]
 
 
 def test_split_is_by_question_and_covers_every_task(examples: list[dict[str, Any]]) -> None:
@@ -43,27 +43,35 @@ def test_every_example_has_the_serving_roles(examples: list[dict[str, Any]]) -> 
         assert all(m["content"].strip() for m in ex["messages"])
 
 
-def test_feedback_prompt_is_the_grader_prompt(examples: list[dict[str, Any]], bank: QuestionBank,
-                                              shipped_bank_settings: Settings) -> None:
+def test_check_prompt_is_the_grader_prompt(examples: list[dict[str, Any]], bank: QuestionBank,
+                                           shipped_bank_settings: Settings) -> None:
     grader = Grader(None, bank, shipped_bank_settings)  # type: ignore[arg-type]
-    rows = {r["id"]: r for r in load_rows()}
-    for ex in [e for e in examples if e["task"] == "feedback"]:
-        row = rows[ex["id"].split(".")[1]]
-        question = bank.get(ex["question_id"])
+    rows = {r["id"]: r for r in load_rows(("graded_answers.jsonl",))}
+    checks = [e for e in examples if e["task"] == "check"]
+    assert len(checks) >= 600 and {e["kind"] for e in checks} == {"rubric", "mistake"}
+    for ex in checks[::7]:
         source = _source(ex["id"], rows)
-        served = grader.build_messages(question, source["answer"], company=row["company"],
-                                       rubric_met=reference_met(question, source["reference"]["dimensions"]))
-        assert ex["messages"][:2] == served
+        question = bank.get(ex["question_id"])
+        context = grader.context(question, grader.units(source["answer"]), company=source["company"])
+        prompt = ex["messages"][1]["content"]
+        assert prompt.startswith(context) and ex["messages"][0] == grader.check_messages(context, "x")[0]
+        assert prompt.endswith(("Does the answer do this? Reply yes or no.", "Does the answer make this mistake? Reply yes or no."))
 
 
-def test_every_feedback_target_validates(examples: list[dict[str, Any]], bank: QuestionBank) -> None:
-    feedback = [e for e in examples if e["task"] == "feedback"]
-    assert len(feedback) >= 108
-    for ex in feedback:
-        target = json.loads(ex["messages"][-1]["content"])
-        result = validate(target, ex["round"], bank)
-        assert result.ok, (ex["id"], result.errors)
-        assert result.notes == [], (ex["id"], result.notes)
+def test_check_targets_follow_the_reference(examples: list[dict[str, Any]], bank: QuestionBank) -> None:
+    rows = {r["id"]: r for r in load_rows(("graded_answers.jsonl",))}
+    checks = [e for e in examples if e["task"] == "check"]
+    assert {e["messages"][-1]["content"] for e in checks} == {"yes", "no"}
+    for ex in checks:
+        source = _source(ex["id"], rows)
+        if ex["kind"] != "mistake":
+            continue
+        text = ex["messages"][1]["content"].split("\nMistake: ")[-1].split("\nDoes the answer")[0]
+        labelled = [m for m in source["expected_mistake_ids"] if mistakes.check_text(bank.mistake(m)) == text]
+        assert (ex["messages"][-1]["content"] == "yes") == bool(labelled), ex["id"]
+    # a bad answer yields at least one "yes" mistake check and a good one none
+    bad = [e for e in checks if e["kind"] == "mistake" and e["source"] == "bad"]
+    assert any(e["messages"][-1]["content"] == "yes" for e in bad)
 
 
 def test_variant_lowers_its_dimension_and_links_the_mistake(bank: QuestionBank) -> None:

@@ -1,0 +1,161 @@
+"""Is this an answer to *this* question? Wrong-problem, template and other-company answers are not scored.
+
+The screen before it (:mod:`rag_coach.interview.screening`) catches empty, mashed and plainly off-topic
+answers by their cosine to the question. An answer to a *neighbouring* question (the two-sum solution
+under a validate-BST question), a memorised template that fits every question of the round, or a story
+framed around another company's values is close enough to pass that test, and the grader would score it
+on whatever rubric words it happens to share. This check compares the answer with **every question of
+the round in the bank**:
+
+* ``own`` — best cosine of the answer (or one of its paragraphs) to this question's prompt;
+* ``margin`` — ``own`` minus the best cosine to any *other* question of the round, ignoring near
+  copies of this one (question-to-question cosine ≥ ``NEAR_COPY``: the same problem at another company);
+  an answer to another question scores below 0;
+* ``z`` — how far ``own`` stands above the other questions' cosines, in standard deviations; a
+  template is about as close to every question, so it scores low;
+* ``foreign`` — principles of *other* companies the answer names (distinctive names from the bank's
+  ``principles`` fields, e.g. "Move Fast" under an Amazon question) minus this company's it names.
+
+A logistic model per round (``relevance.json``, fitted by ``rag-coach eval relevance --write`` on the fit
+half of genuine answers vs ``offtopic_answers.jsonl``, reported on the other half; rounds without
+labelled rows use the pooled model ``*``) gives P(answers this question); below the threshold the
+answer is not scored, with one sentence saying why.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from rag_coach.logistic import Logistic
+
+if TYPE_CHECKING:
+    from rag_coach.documents.models import Question
+    from rag_coach.index.embedding import Embedder
+    from rag_coach.interview.questions import QuestionBank
+
+FEATURES = ("own", "margin", "z", "foreign")
+NEAR_COPY = 0.8  # another question this close to the asked one is the same problem, not a different one
+
+
+Models = dict[str, Logistic]  # round -> model; "*" for rounds without their own
+
+
+def load_models(text: str) -> Models:
+    return {rnd: Logistic.from_json(json.dumps(spec)) for rnd, spec in json.loads(text).items()}
+
+
+def dump_models(models: Models) -> str:
+    return json.dumps({rnd: json.loads(m.to_json()) for rnd, m in models.items()}, indent=1) + "\n"
+
+
+@lru_cache(maxsize=1)
+def shipped_models() -> Models:
+    return load_models(resources.files("rag_coach.interview").joinpath("relevance.json").read_text(encoding="utf-8"))
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9' ]+", " ", text.lower()).split())
+
+
+def _short(text: str, n: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1].rsplit(" ", 1)[0] + "…"
+
+
+@dataclass(frozen=True)
+class Relevance:
+    ok: bool
+    probability: float
+    features: dict[str, float]
+    reason: str = ""  # for the candidate, when not ok
+    nearest_other: str | None = None  # id of the other question the answer is closest to
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "probability": round(self.probability, 4),
+                "features": {k: round(v, 4) for k, v in self.features.items()}, "nearest_other": self.nearest_other}
+
+
+class RelevanceCheck:
+    """Question vectors per round are embedded once (the bank's prompts and rubrics) and reused."""
+
+    def __init__(self, bank: QuestionBank, embedder: Embedder, models: Models | None = None) -> None:
+        self.bank = bank
+        self.embedder = embedder
+        self.models = models
+        self._round: dict[str, tuple[list[str], np.ndarray]] = {}
+
+    def _vectors(self, round: str) -> tuple[list[str], np.ndarray]:
+        if round not in self._round:
+            ids = sorted(q.id for q in self.bank.questions.values() if q.round == round)
+            texts = [self.bank.questions[i].prompt for i in ids]  # prompts only: behavioral rubrics all look alike
+            self._round[round] = (ids, self.embedder.embed_documents(texts) if texts else np.zeros((0, 1)))
+        return self._round[round]
+
+    @lru_cache(maxsize=64)  # noqa: B019 - one check object per service, a handful of companies
+    def _principles(self, company: str) -> tuple[frozenset[str], frozenset[str]]:
+        """(this company's principle names, distinctive principle names of other companies), normalised."""
+        by_company: dict[str, set[str]] = {}
+        for q in self.bank.questions.values():
+            for p in q.principles:
+                by_company.setdefault(q.company, set()).add(_norm(p))
+        own = frozenset(by_company.get(company, set()))
+        counts: dict[str, int] = {}
+        for names in by_company.values():
+            for name in names:
+                counts[name] = counts.get(name, 0) + 1
+        foreign = {n for c, names in by_company.items() if c != company for n in names
+                   if counts[n] == 1 and n not in own and (len(n.split()) >= 2 or len(n) >= 10)}
+        return own, frozenset(foreign)
+
+    def features(self, question: Question, answer: str) -> tuple[dict[str, float], str | None]:
+        ids, vectors = self._vectors(question.round)
+        parts = [answer] + [p for p in re.split(r"\n\s*\n", answer) if len(p.split()) >= 8][:8]
+        sims = (self.embedder.embed_documents(parts) @ vectors.T).max(axis=0) if len(ids) else np.zeros(0)
+        index = {qid: i for i, qid in enumerate(ids)}
+        if question.id not in index:  # a question outside the bank's round (should not happen): neutral features
+            return {"own": float(sims.max()) if len(sims) else 0.0, "margin": 0.0, "z": 0.0, "foreign": 0.0}, None
+        me = index[question.id]
+        near = vectors @ vectors[me]
+        others = [i for i in range(len(ids)) if i != me and near[i] < NEAR_COPY]
+        own = float(sims[me])
+        if others:
+            other = sims[others]
+            best = int(np.argmax(other))
+            margin = own - float(other[best])
+            z = (own - float(other.mean())) / max(1e-6, float(other.std()))
+            nearest = ids[others[best]]
+        else:
+            margin, z, nearest = 0.0, 0.0, None
+        text = " " + _norm(answer) + " "
+        own_names, foreign_names = self._principles(question.company)
+        foreign = sum(f" {n} " in text for n in foreign_names) - sum(f" {n} " in text for n in own_names)
+        return {"own": own, "margin": margin, "z": z, "foreign": float(max(0, foreign))}, nearest
+
+    def check(self, question: Question, answer: str) -> Relevance:
+        models = self.models or shipped_models()
+        model = models.get(question.round) or models["*"]
+        feats, nearest = self.features(question, answer)
+        p = model.probability(feats)
+        if p >= model.threshold:
+            return Relevance(True, p, feats, "", nearest)
+        return Relevance(False, p, feats, self._reason(question, feats, nearest), nearest)
+
+    def _reason(self, question: Question, feats: dict[str, float], nearest: str | None) -> str:
+        asked = _short(question.prompt)
+        if feats["foreign"] >= 1:
+            return (f"Your answer is framed around another company's principles, not this question (\"{asked}\"), "
+                    "so it was not scored: answer it with your own story, in this company's terms.")
+        if nearest is not None and feats["margin"] < 0:
+            other = _short(self.bank.questions[nearest].prompt, 70)
+            return (f"Your answer seems to address a different question (\"{other}\") rather than this one "
+                    f"(\"{asked}\"), so it was not scored: re-read the question and answer it.")
+        return (f"Your answer reads like a general template that could follow any question; it does not engage with "
+                f"this one (\"{asked}\"), so it was not scored. A strong answer covers, for example: "
+                f"{question.rubric[0].rstrip('.')}.")
