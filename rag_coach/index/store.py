@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from rag_coach.index.chunking import Chunk
 from rag_coach.index.errors import IndexError_, write_error
@@ -46,7 +46,15 @@ CURRENT = "CURRENT"
 WORK_PREFIX = ".work-"
 GEN_PREFIX = "gen-"
 
-__all__ = ["CURRENT", "Generation", "IndexDir", "IndexError_", "Manifest", "write_atomic"]
+__all__ = ["CURRENT", "FileRecord", "Generation", "IndexDir", "IndexError_", "Manifest", "write_atomic"]
+
+
+class FileRecord(TypedDict):
+    """The manifest's record of one corpus file: its content hash and the ids of its chunks, in order."""
+
+    fingerprint: str
+    doc_id: str
+    chunk_ids: list[str]
 
 
 @dataclass
@@ -54,7 +62,7 @@ class Manifest:
     embedding_model: str
     dimension: int
     chunking: dict[str, Any]
-    files: dict[str, dict[str, Any]] = field(default_factory=dict)  # rel path -> {fingerprint, doc_id, chunk_ids}
+    files: dict[str, FileRecord] = field(default_factory=dict)  # corpus-relative path -> its record
     version: int = MANIFEST_VERSION
     created: float = field(default_factory=time.time)
 
@@ -98,8 +106,6 @@ def write_atomic(path: Path, text: str) -> None:
             tmp.unlink()
         raise
     _fsync_dir(path.parent)
-
-
 
 
 class Generation:
