@@ -43,7 +43,7 @@ class RetrievalSettings(BaseModel):
 class LLMSettings(BaseModel):
     backend: Literal["embedded", "ollama"] = "embedded"
     model_path: Path | None = Field(
-        None, description="Embedded GGUF; default: the pulled Qwen2.5-Coder-1.5B-Instruct in data_dir/models."
+        None, description="Embedded GGUF; default: the pulled Qwen2.5-Coder-1.5B-Instruct in models_dir."
     )
     ollama_host: str | None = Field(None, description="Default: $OLLAMA_HOST, else http://127.0.0.1:11434.")
     ollama_model: str = "qwen2.5-coder:1.5b-instruct"
@@ -113,6 +113,9 @@ class Settings(BaseSettings):
         description="A Chroma server (http://host:port) for the vectors; default: a Chroma folder inside index_dir.",
     )
     data_dir: Path = Field(default_factory=default_data_dir)
+    models_dir: Path | None = Field(
+        None, description="GGUF model files (`rag-coach models pull` writes here); default: data_dir/models."
+    )
     embedding_model: str = Field(
         "all-MiniLM-L6-v2",
         description="A sentence-transformers model: the name of the bundled offline model or a local folder.",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
-from rag_coach.settings import load_settings
+from rag_coach.llm.models import model_path, models_dir
+from rag_coach.settings import default_data_dir, load_settings
 
 
 def test_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -32,3 +34,27 @@ def test_bad_values_are_rejected(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
         load_settings()
     with pytest.raises(FileNotFoundError, match="config file"):
         load_settings(tmp_path / "missing.yaml")
+
+
+def test_models_dir_defaults_to_data_dir_models_and_can_be_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RAG_COACH_MODELS_DIR")
+    assert models_dir(load_settings(data_dir=tmp_path)) == tmp_path / "models"
+    assert models_dir(load_settings(data_dir=tmp_path, models_dir=tmp_path / "gguf")) == tmp_path / "gguf"
+    monkeypatch.setenv("RAG_COACH_MODELS_DIR", str(tmp_path / "from_env"))
+    assert model_path(load_settings(data_dir=tmp_path)).parent == tmp_path / "from_env"
+
+
+def test_tests_run_without_the_callers_environment_or_data_dir(model_cache: Path) -> None:
+    """tests/conftest.py: no RAG_COACH_* variable but the models folder, and a default data dir of the test's own."""
+    assert [n for n in os.environ if n.startswith("RAG_COACH_")] == ["RAG_COACH_MODELS_DIR"]
+    settings = load_settings()
+    assert settings.data_dir == default_data_dir() == Path(os.environ["XDG_DATA_HOME"]) / "rag_coach"
+    user_data = Path.home() / ".local" / "share"
+    assert not settings.data_dir.is_relative_to(user_data) and not settings.data_dir.exists()
+    assert models_dir(settings) == model_cache != settings.data_dir / "models"
+
+
+@pytest.mark.parametrize("leak", ["first", "second"])
+def test_a_variable_set_by_one_test_does_not_reach_the_next(leak: str) -> None:
+    assert "RAG_COACH_LEAK" not in os.environ and "XDG_DATA_HOME" in os.environ
+    os.environ["RAG_COACH_LEAK"] = leak  # set the way library code would, not through monkeypatch
