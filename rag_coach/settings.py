@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from pydantic_settings import (
     BaseSettings,
+    InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     YamlConfigSettingsSource,
@@ -129,7 +130,7 @@ class Settings(BaseSettings):
     interview: InterviewSettings = InterviewSettings()
     app: AppSettings = AppSettings()
 
-    config_file: Path | None = Field(None, exclude=True)
+    config_file: Path | None = Field(None, exclude=True, description="The YAML file the values below the environment came from.")
 
     @classmethod
     def settings_customise_sources(
@@ -140,8 +141,9 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Init arguments, then RAG_COACH_* variables, then the YAML file named by the ``config_file`` argument."""
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        config = os.environ.get("RAG_COACH_CONFIG")
+        config = init_settings.init_kwargs.get("config_file") if isinstance(init_settings, InitSettingsSource) else None
         if config:
             sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=config))
         return tuple(sources)
@@ -157,16 +159,8 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
     path = config_file or os.environ.get("RAG_COACH_CONFIG")
     if path is None and Path("rag_coach.yaml").is_file():
         path = "rag_coach.yaml"
-    if path is not None:
-        if not Path(path).is_file():
-            raise FileNotFoundError(f"config file {path} does not exist; fix the path or unset RAG_COACH_CONFIG")
-        previous = os.environ.get("RAG_COACH_CONFIG")
-        os.environ["RAG_COACH_CONFIG"] = str(path)
-        try:
-            return Settings(**clean, config_file=Path(path))
-        finally:
-            if previous is None:
-                os.environ.pop("RAG_COACH_CONFIG", None)
-            else:
-                os.environ["RAG_COACH_CONFIG"] = previous
-    return Settings(**clean)
+    if path is None:
+        return Settings(**clean)
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"config file {path} does not exist; fix the path or unset RAG_COACH_CONFIG")
+    return Settings(**clean, config_file=Path(path))

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from rag_coach.llm.models import model_path, models_dir
-from rag_coach.settings import default_data_dir, load_settings
+from rag_coach.settings import Settings, default_data_dir, load_settings
 
 
 def test_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,3 +58,14 @@ def test_tests_run_without_the_callers_environment_or_data_dir(model_cache: Path
 def test_a_variable_set_by_one_test_does_not_reach_the_next(leak: str) -> None:
     assert "RAG_COACH_LEAK" not in os.environ and "XDG_DATA_HOME" in os.environ
     os.environ["RAG_COACH_LEAK"] = leak  # set the way library code would, not through monkeypatch
+
+
+def test_the_config_file_is_an_argument_not_an_environment_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "conf.yaml"
+    config.write_text("index_dir: from_config\n")
+    environ = dict(os.environ)
+    assert Settings(config_file=config).index_dir == Path("from_config")  # no variable needed to read it
+    assert load_settings(config).config_file == config and dict(os.environ) == environ
+    monkeypatch.setenv("RAG_COACH_CONFIG", str(config))
+    assert Settings().index_dir == Path("indexes")  # only load_settings looks the variable up
+    assert load_settings().index_dir == Path("from_config")
