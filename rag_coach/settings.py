@@ -1,15 +1,16 @@
 """One typed settings object: defaults < config file (YAML) < RAG_COACH_* environment < explicit overrides.
 
-Nothing is read at import time: call :func:`load_settings`.
+Nothing is read at import time: call :func:`load_settings`. Settings are frozen: a component that needs other
+values gets a copy (:func:`updated`), so no caller sees another's changes.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -17,6 +18,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     YamlConfigSettingsSource,
 )
+
+Section = TypeVar("Section", bound=BaseModel)
 
 RetrievalMode = Literal["bm25", "dense", "hybrid"]
 FusionMethod = Literal["rrf", "weighted"]
@@ -28,11 +31,15 @@ def default_data_dir() -> Path:
 
 
 class ChunkingSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     max_chars: int = Field(900, ge=200, description="Longest chunk body; MiniLM truncates past ~256 tokens.")
     min_chars: int = Field(40, ge=0, description="Shorter trailing pieces are merged into the previous chunk.")
 
 
 class RetrievalSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     mode: RetrievalMode = "hybrid"
     top_k: int = Field(5, ge=1, le=100)
     fusion: FusionMethod = "weighted"
@@ -42,6 +49,8 @@ class RetrievalSettings(BaseModel):
 
 
 class LLMSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     backend: Literal["embedded", "ollama"] = "embedded"
     model_path: Path | None = Field(
         None, description="Embedded GGUF; default: the pulled Qwen2.5-Coder-1.5B-Instruct in models_dir."
@@ -64,6 +73,8 @@ class LLMSettings(BaseModel):
 
 
 class CoachSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     passages: int = Field(3, ge=1, le=10, description="Passages retrieved per turn (evidence is picked from them).")
     min_relevance: float = Field(
         0.40, description="Top dense cosine below which retrieval counts as nothing relevant: the 5th percentile of the labelled set (0.397)."
@@ -74,6 +85,8 @@ class CoachSettings(BaseModel):
 
 
 class AppSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     host: str = Field("127.0.0.1", description="Bind address; anything but loopback needs auth.")
     port: int = Field(7860, ge=1, le=65535)
     auth: str | None = Field(None, description="'user:password' required before listening beyond loopback.")
@@ -81,6 +94,8 @@ class AppSettings(BaseModel):
 
 
 class InterviewSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     default_time_limit_min: int = Field(45, ge=1, le=240, description="Mock interview length when none is chosen.")
     min_answer_words: int = Field(12, ge=1, description="Answers with fewer words are refused as too short to grade.")
     max_nonword_share: float = Field(
@@ -103,7 +118,7 @@ class InterviewSettings(BaseModel):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="RAG_COACH_", env_nested_delimiter="__", extra="forbid", validate_default=True
+        env_prefix="RAG_COACH_", env_nested_delimiter="__", extra="forbid", validate_default=True, frozen=True
     )
 
     corpus_dir: Path = Path("corpus")
@@ -164,3 +179,16 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
     if not Path(path).is_file():
         raise FileNotFoundError(f"config file {path} does not exist; fix the path or unset RAG_COACH_CONFIG")
     return Settings(**clean, config_file=Path(path))
+
+
+def updated(section: Section, **changes: Any) -> Section:
+    """A copy of ``section`` (settings or one of their sections) with ``changes``; a dict updates a sub-section.
+
+    ``updated(settings, corpus_dir=path, coach={"min_relevance": 0.0})``; a name the section lacks is an error."""
+    values: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name not in type(section).model_fields:
+            raise AttributeError(f"{type(section).__name__} has no setting {name!r}")
+        current = getattr(section, name)
+        values[name] = updated(current, **value) if isinstance(value, dict) and isinstance(current, BaseModel) else value
+    return section.model_copy(update=values)

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from rag_coach.llm.models import model_path, models_dir
-from rag_coach.settings import Settings, default_data_dir, load_settings
+from rag_coach.settings import Settings, default_data_dir, load_settings, updated
 
 
 def test_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -69,3 +69,16 @@ def test_the_config_file_is_an_argument_not_an_environment_variable(tmp_path: Pa
     monkeypatch.setenv("RAG_COACH_CONFIG", str(config))
     assert Settings().index_dir == Path("indexes")  # only load_settings looks the variable up
     assert load_settings().index_dir == Path("from_config")
+
+
+def test_settings_are_frozen_and_updated_returns_a_copy(tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path)
+    with pytest.raises(ValidationError, match="frozen"):
+        settings.coach.min_relevance = 0.0  # type: ignore[misc]
+    with pytest.raises(ValidationError, match="frozen"):
+        settings.index_dir = tmp_path  # type: ignore[misc]
+    copy = updated(settings, index_dir=tmp_path / "other", coach={"min_relevance": 0.0})
+    assert (copy.index_dir, copy.coach.min_relevance, copy.coach.passages) == (tmp_path / "other", 0.0, 3)
+    assert (settings.index_dir, settings.coach.min_relevance) == (Path("indexes"), 0.40)  # the original is unchanged
+    with pytest.raises(AttributeError, match="no setting 'min_relevanse'"):
+        updated(settings, coach={"min_relevanse": 0.0})
