@@ -37,6 +37,7 @@ from rag_coach.index.vectors import (
     open_collection,
     release,
 )
+from rag_coach.jsonl import read_jsonl
 
 log = logging.getLogger(__name__)
 
@@ -138,8 +139,7 @@ class Generation:
         return Manifest.from_path(self.manifest_path)
 
     def load_chunks(self) -> list[Chunk]:
-        with self.chunks_path.open(encoding="utf-8") as fh:
-            return [Chunk.from_dict(json.loads(line)) for line in fh if line.strip()]
+        return [Chunk.from_dict(row) for row in read_jsonl(self.chunks_path)]
 
     def write_chunks(self, chunks: list[Chunk]) -> None:
         write_atomic(self.chunks_path, "".join(json.dumps(c.to_dict(), sort_keys=True) + "\n" for c in chunks))
