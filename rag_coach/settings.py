@@ -46,6 +46,8 @@ class RetrievalSettings(BaseModel):
     candidates: int = Field(30, ge=1, description="Depth taken from each ranker before fusion.")
     dense_weight: float = Field(0.7, ge=0.0, le=1.0, description="Weight of the dense ranker in fusion.")
     rrf_k: int = Field(60, ge=1)
+    bm25_k1: float = Field(1.5, gt=0.0, description="BM25 term-frequency saturation (rank-bm25's Okapi default).")
+    bm25_b: float = Field(0.75, ge=0.0, le=1.0, description="BM25 document-length normalisation.")
 
 
 class LLMSettings(BaseModel):
