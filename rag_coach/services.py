@@ -1,4 +1,8 @@
-"""Wiring: build the core services from one Settings object (used by the CLI and the Gradio app)."""
+"""The composition root: every component, built lazily from one frozen Settings object.
+
+The CLI, the Gradio app and the evaluation commands get their components here; a test or a benchmark
+variant replaces one through its ``*_override`` field.
+"""
 
 from __future__ import annotations
 

@@ -1,21 +1,25 @@
 """One typed settings object: defaults < config file (YAML) < RAG_COACH_* environment < explicit overrides.
 
-Nothing is read at import time: call :func:`load_settings`.
+Nothing is read at import time: call :func:`load_settings`. Settings are frozen: a component that needs other
+values gets a copy (:func:`updated`), so no caller sees another's changes.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import (
     BaseSettings,
+    InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     YamlConfigSettingsSource,
 )
+
+Section = TypeVar("Section", bound=BaseModel)
 
 RetrievalMode = Literal["bm25", "dense", "hybrid"]
 FusionMethod = Literal["rrf", "weighted"]
@@ -27,23 +31,31 @@ def default_data_dir() -> Path:
 
 
 class ChunkingSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     max_chars: int = Field(900, ge=200, description="Longest chunk body; MiniLM truncates past ~256 tokens.")
     min_chars: int = Field(40, ge=0, description="Shorter trailing pieces are merged into the previous chunk.")
 
 
 class RetrievalSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     mode: RetrievalMode = "hybrid"
     top_k: int = Field(5, ge=1, le=100)
     fusion: FusionMethod = "weighted"
     candidates: int = Field(30, ge=1, description="Depth taken from each ranker before fusion.")
     dense_weight: float = Field(0.7, ge=0.0, le=1.0, description="Weight of the dense ranker in fusion.")
     rrf_k: int = Field(60, ge=1)
+    bm25_k1: float = Field(1.5, gt=0.0, description="BM25 term-frequency saturation (rank-bm25's Okapi default).")
+    bm25_b: float = Field(0.75, ge=0.0, le=1.0, description="BM25 document-length normalisation.")
 
 
 class LLMSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     backend: Literal["embedded", "ollama"] = "embedded"
     model_path: Path | None = Field(
-        None, description="Embedded GGUF; default: the pulled Qwen2.5-Coder-1.5B-Instruct in data_dir/models."
+        None, description="Embedded GGUF; default: the pulled Qwen2.5-Coder-1.5B-Instruct in models_dir."
     )
     ollama_host: str | None = Field(None, description="Default: $OLLAMA_HOST, else http://127.0.0.1:11434.")
     ollama_model: str = "qwen2.5-coder:1.5b-instruct"
@@ -63,6 +75,8 @@ class LLMSettings(BaseModel):
 
 
 class CoachSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     passages: int = Field(3, ge=1, le=10, description="Passages retrieved per turn (evidence is picked from them).")
     min_relevance: float = Field(
         0.40, description="Top dense cosine below which retrieval counts as nothing relevant: the 5th percentile of the labelled set (0.397)."
@@ -73,6 +87,8 @@ class CoachSettings(BaseModel):
 
 
 class AppSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     host: str = Field("127.0.0.1", description="Bind address; anything but loopback needs auth.")
     port: int = Field(7860, ge=1, le=65535)
     auth: str | None = Field(None, description="'user:password' required before listening beyond loopback.")
@@ -80,6 +96,8 @@ class AppSettings(BaseModel):
 
 
 class InterviewSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     default_time_limit_min: int = Field(45, ge=1, le=240, description="Mock interview length when none is chosen.")
     min_answer_words: int = Field(12, ge=1, description="Answers with fewer words are refused as too short to grade.")
     max_nonword_share: float = Field(
@@ -104,7 +122,7 @@ class InterviewSettings(BaseModel):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="RAG_COACH_", env_nested_delimiter="__", extra="forbid", validate_default=True
+        env_prefix="RAG_COACH_", env_nested_delimiter="__", extra="forbid", validate_default=True, frozen=True
     )
 
     corpus_dir: Path = Path("corpus")
@@ -115,6 +133,9 @@ class Settings(BaseSettings):
         description="A Chroma server (http://host:port) for the vectors; default: a Chroma folder inside index_dir.",
     )
     data_dir: Path = Field(default_factory=default_data_dir)
+    models_dir: Path | None = Field(
+        None, description="GGUF model files (`rag-coach models pull` writes here); default: data_dir/models."
+    )
     embedding_model: str = Field(
         "all-MiniLM-L6-v2",
         description="A sentence-transformers model: the name of the bundled offline model or a local folder.",
@@ -128,7 +149,7 @@ class Settings(BaseSettings):
     interview: InterviewSettings = InterviewSettings()
     app: AppSettings = AppSettings()
 
-    config_file: Path | None = Field(None, exclude=True)
+    config_file: Path | None = Field(None, exclude=True, description="The YAML file the values below the environment came from.")
 
     @classmethod
     def settings_customise_sources(
@@ -139,8 +160,9 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Init arguments, then RAG_COACH_* variables, then the YAML file named by the ``config_file`` argument."""
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        config = os.environ.get("RAG_COACH_CONFIG")
+        config = init_settings.init_kwargs.get("config_file") if isinstance(init_settings, InitSettingsSource) else None
         if config:
             sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=config))
         return tuple(sources)
@@ -156,16 +178,21 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
     path = config_file or os.environ.get("RAG_COACH_CONFIG")
     if path is None and Path("rag_coach.yaml").is_file():
         path = "rag_coach.yaml"
-    if path is not None:
-        if not Path(path).is_file():
-            raise FileNotFoundError(f"config file {path} does not exist; fix the path or unset RAG_COACH_CONFIG")
-        previous = os.environ.get("RAG_COACH_CONFIG")
-        os.environ["RAG_COACH_CONFIG"] = str(path)
-        try:
-            return Settings(**clean, config_file=Path(path))
-        finally:
-            if previous is None:
-                os.environ.pop("RAG_COACH_CONFIG", None)
-            else:
-                os.environ["RAG_COACH_CONFIG"] = previous
-    return Settings(**clean)
+    if path is None:
+        return Settings(**clean)
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"config file {path} does not exist; fix the path or unset RAG_COACH_CONFIG")
+    return Settings(**clean, config_file=Path(path))
+
+
+def updated(section: Section, **changes: Any) -> Section:
+    """A copy of ``section`` (settings or one of their sections) with ``changes``; a dict updates a sub-section.
+
+    ``updated(settings, corpus_dir=path, coach={"min_relevance": 0.0})``; a name the section lacks is an error."""
+    values: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name not in type(section).model_fields:
+            raise AttributeError(f"{type(section).__name__} has no setting {name!r}")
+        current = getattr(section, name)
+        values[name] = updated(current, **value) if isinstance(value, dict) and isinstance(current, BaseModel) else value
+    return section.model_copy(update=values)

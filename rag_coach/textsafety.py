@@ -9,12 +9,10 @@
   text, and link/image brackets are defused so no ``javascript:`` link and no remote image (a request
   leaving the machine) can appear. Emphasis, lists and code blocks keep working; code spans and fenced
   blocks are left as they are, because the renderer already shows their content literally.
-* :func:`html_text` — text for an HTML component.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -100,11 +98,6 @@ def md_text(text: str | None) -> str:
         out += [_escape_prose(text[pos:m.start()]), text[m.start():m.end()], _escape(text[m.end():info_end]),
                 text[info_end:end]]
         pos = end
-
-
-def html_text(text: str | None) -> str:
-    """``text`` for an HTML component: control characters removed, markup escaped."""
-    return html.escape(strip_control(text or ""))
 
 
 def md_tree(value: Any) -> Any:

@@ -1,14 +1,24 @@
-"""Shared fixtures: the real embedding model, a small corpus written by the tests, the shipped corpus index."""
+"""Shared fixtures: a hermetic environment, the real embedding model, a small corpus written by the tests, the
+shipped corpus index.
+
+Every test runs without the caller's ``RAG_COACH_*`` variables and with ``XDG_DATA_HOME`` in a temporary
+folder, so nothing reads or writes the user's ``~/.local/share/rag_coach``. The one exception is the GGUF
+models (``rag-coach models pull``, over a gigabyte): they stay in the user's models folder, resolved once
+before anything is redirected and passed on as ``RAG_COACH_MODELS_DIR``.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from rag_coach.index.embedding import Embedder
+from rag_coach.llm.models import models_dir
 from rag_coach.settings import Settings, load_settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -155,6 +165,31 @@ def write_mini_corpus(folder: Path) -> Path:
     (folder / "practice.txt").write_text(TXT)
     (folder / "practice.meta.yaml").write_text(TXT_META)
     return folder
+
+
+def make_hermetic(mp: pytest.MonkeyPatch, data_home: Path, models: Path) -> None:
+    """Drop every ``RAG_COACH_*`` variable, put the default data dir under ``data_home``, keep ``models``."""
+    for name in [n for n in os.environ if n.startswith("RAG_COACH_")]:
+        mp.delenv(name)
+    mp.setenv("XDG_DATA_HOME", str(data_home))
+    mp.setenv("RAG_COACH_MODELS_DIR", str(models))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The user's models folder, resolved from the environment the run started in (before any fixture
+    changes it). Session fixtures then run hermetic too, with a data home of their own."""
+    models = models_dir(load_settings())
+    with pytest.MonkeyPatch.context() as mp:
+        make_hermetic(mp, tmp_path_factory.mktemp("session-data-home"), models)
+        yield models
+
+
+@pytest.fixture(autouse=True)
+def hermetic_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> None:
+    """Each test starts from the same clean environment, whatever an earlier test or fixture set (its data
+    home is a folder of its own, beside ``tmp_path`` rather than in it)."""
+    make_hermetic(monkeypatch, tmp_path_factory.mktemp("data-home"), model_cache)
 
 
 @pytest.fixture(scope="session")

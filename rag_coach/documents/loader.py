@@ -43,8 +43,7 @@ class SourceFile:
                 continue
             digest.update(part.name.encode())
             with part.open("rb") as fh:
-                for block in iter(lambda: fh.read(1 << 20), b""):
-                    digest.update(block)
+                hashlib.file_digest(fh, lambda: digest)  # feeds the file into the running digest
         return digest.hexdigest()
 
 

@@ -1,15 +1,15 @@
-"""The one way a source's path becomes a file: it must name an existing file inside the corpus folder.
+"""The one way a source's path is shown: as a clean path inside the corpus folder, checked as text.
 
-A chunk's ``source`` is a path relative to the corpus folder (``companies/amazon.md``). Anything that
-turns such a path into something shown, linked or opened goes through :func:`corpus_relative` (text
-only) or :func:`resolve_corpus_file` (the file on disk), so a tampered index or a crafted request can
-never reach ``../../etc/passwd``, an absolute path or a symlink that leads out of the corpus.
+A chunk's ``source`` is a path relative to the corpus folder (``companies/amazon.md``). Anything that shows
+or links such a path goes through :func:`corpus_relative`, so a tampered index or a crafted request can never
+show ``../../etc/passwd``, an absolute path or a percent-escaped way out. Nothing opens a file by its source
+path; a feature that does must also resolve symlinks and check that the file stays inside the corpus.
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from urllib.parse import unquote
 
 from rag_coach.documents.models import DocumentError
@@ -46,23 +46,3 @@ def corpus_relative(relative: str) -> str:
         raise CorpusPathError(shown, "the source path names the corpus folder itself, not a file")
     return "/".join(parts)
 
-
-def resolve_corpus_file(corpus_dir: Path | str, relative: str) -> Path:
-    """The existing regular file ``relative`` names inside ``corpus_dir``, with symlinks resolved.
-
-    Raises :class:`CorpusPathError` for anything :func:`corpus_relative` refuses, for a symlink (of the
-    file or of a folder on the way) that leads outside the corpus, and for a missing file or a folder.
-    """
-    clean = corpus_relative(relative)
-    root = Path(corpus_dir).resolve()
-    try:
-        target = (root / clean).resolve(strict=True)
-    except FileNotFoundError:
-        raise CorpusPathError(clean, f"no such file in the corpus folder {root}") from None
-    except (OSError, RuntimeError) as exc:  # symlink loops, permission problems
-        raise CorpusPathError(clean, f"cannot be opened ({type(exc).__name__}: {exc})") from None
-    if not target.is_relative_to(root):
-        raise CorpusPathError(clean, "leads outside the corpus folder (through a symlink); it is not served")
-    if not target.is_file():
-        raise CorpusPathError(clean, "is not a regular file")
-    return target

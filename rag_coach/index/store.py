@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from rag_coach.index.chunking import Chunk
 from rag_coach.index.errors import IndexError_, write_error
@@ -37,6 +37,7 @@ from rag_coach.index.vectors import (
     open_collection,
     release,
 )
+from rag_coach.jsonl import read_jsonl
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,15 @@ CURRENT = "CURRENT"
 WORK_PREFIX = ".work-"
 GEN_PREFIX = "gen-"
 
-__all__ = ["CURRENT", "Generation", "IndexDir", "IndexError_", "Manifest", "write_atomic"]
+__all__ = ["CURRENT", "FileRecord", "Generation", "IndexDir", "IndexError_", "Manifest", "write_atomic"]
+
+
+class FileRecord(TypedDict):
+    """The manifest's record of one corpus file: its content hash and the ids of its chunks, in order."""
+
+    fingerprint: str
+    doc_id: str
+    chunk_ids: list[str]
 
 
 @dataclass
@@ -54,7 +63,7 @@ class Manifest:
     embedding_model: str
     dimension: int
     chunking: dict[str, Any]
-    files: dict[str, dict[str, Any]] = field(default_factory=dict)  # rel path -> {fingerprint, doc_id, chunk_ids}
+    files: dict[str, FileRecord] = field(default_factory=dict)  # corpus-relative path -> its record
     version: int = MANIFEST_VERSION
     created: float = field(default_factory=time.time)
 
@@ -100,8 +109,6 @@ def write_atomic(path: Path, text: str) -> None:
     _fsync_dir(path.parent)
 
 
-
-
 class Generation:
     """One immutable published index (or a working copy during ingest)."""
 
@@ -132,8 +139,7 @@ class Generation:
         return Manifest.from_path(self.manifest_path)
 
     def load_chunks(self) -> list[Chunk]:
-        with self.chunks_path.open(encoding="utf-8") as fh:
-            return [Chunk.from_dict(json.loads(line)) for line in fh if line.strip()]
+        return [Chunk.from_dict(row) for row in read_jsonl(self.chunks_path)]
 
     def write_chunks(self, chunks: list[Chunk]) -> None:
         write_atomic(self.chunks_path, "".join(json.dumps(c.to_dict(), sort_keys=True) + "\n" for c in chunks))

@@ -112,17 +112,8 @@ def http_client(url: str) -> Any:
 def release(client: Any) -> None:
     """Close a client. Chroma counts the clients of one folder and stops their system (so its files are
     complete on disk and may be copied or removed) when the last one closes; other readers keep working."""
-    close = getattr(client, "close", None)
-    if close is not None:
-        with contextlib.suppress(Exception):
-            close()
-        return
-    from chromadb.api.shared_system_client import SharedSystemClient  # chromadb < 1.4 has no close()
-
     with contextlib.suppress(Exception):
-        client._system.stop()
-    with contextlib.suppress(Exception):
-        SharedSystemClient.clear_system_cache()
+        client.close()  # chromadb >= 1.4
 
 
 def open_collection(client: Any, name: str, create: bool, where: str) -> Any:

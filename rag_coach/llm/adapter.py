@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -86,11 +85,3 @@ def check_adapter(adapter: Path, base: Path) -> GGUFHeader:
         if sha256_of(model.path) != expected:
             raise LLMError(f"adapter {adapter.name} was trained on a different file than {base.name} (sha256 differs)")
     return head
-
-
-def file_digest(path: Path, length: int = 8) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()[:length]

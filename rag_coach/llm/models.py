@@ -61,7 +61,7 @@ Progress = Callable[[str], None]
 
 
 def models_dir(settings: Settings) -> Path:
-    return Path(settings.data_dir) / "models"
+    return Path(settings.models_dir or Path(settings.data_dir) / "models")
 
 
 def model_path(settings: Settings, spec: ModelSpec = QWEN) -> Path:

@@ -15,6 +15,10 @@ from functools import lru_cache
 import numpy as np
 from rank_bm25 import BM25Okapi
 
+from rag_coach.settings import RetrievalSettings
+
+DEFAULTS = RetrievalSettings()  # k1 and b when no settings are at hand (the coach's evidence pool)
+
 TOKEN = re.compile(r"[a-z0-9]+(?:[+#][a-z0-9+#]*)?")
 STOPWORDS = frozenset(
     """a an and are as at be but by can do does for from had has have how i if in into is it its me my of on or
@@ -40,7 +44,7 @@ def tokenize(text: str) -> list[str]:
 
 
 class BM25Index:
-    def __init__(self, texts: list[str], k1: float = 1.5, b: float = 0.75) -> None:
+    def __init__(self, texts: list[str], k1: float = DEFAULTS.bm25_k1, b: float = DEFAULTS.bm25_b) -> None:
         tokenized = [tokenize(t) or ["\x00empty"] for t in texts]
         self.size = len(texts)
         self.model = BM25Okapi(tokenized, k1=k1, b=b) if texts else None

@@ -67,7 +67,8 @@ class Retriever:
         self.generation.manifest().require_model(settings.embedding_model, settings.index_dir)
         self.chunks: list[Chunk] = self.generation.load_chunks()
         self._position = {c.chunk_id: i for i, c in enumerate(self.chunks)}
-        self.bm25 = BM25Index([c.embed_text() for c in self.chunks])
+        retrieval = settings.retrieval
+        self.bm25 = BM25Index([c.embed_text() for c in self.chunks], k1=retrieval.bm25_k1, b=retrieval.bm25_b)
         self._companies = np.array([c.company for c in self.chunks], dtype=object)
         self._rounds = np.array([c.round for c in self.chunks], dtype=object)
         self._kinds = np.array([c.kind for c in self.chunks], dtype=object)

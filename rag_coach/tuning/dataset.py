@@ -164,10 +164,6 @@ def write_jsonl(examples: list[dict[str, Any]], path: Path) -> Path:
     return path
 
 
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
 def statistics_of(examples: list[dict[str, Any]], fmt: ServingFormat | None = None) -> dict[str, Any]:
     """Counts per task/split/round and length quantiles per task (served tokens with ``fmt``, else characters)."""
     unit = "tokens" if fmt is not None else "chars"

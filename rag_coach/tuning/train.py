@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from rag_coach.tuning.chat import ServingFormat
-from rag_coach.tuning.dataset import read_jsonl
+from rag_coach.jsonl import read_jsonl
 
 log = logging.getLogger(__name__)
 

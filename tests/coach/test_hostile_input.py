@@ -12,6 +12,7 @@ from rag_coach.interview.grading import Grader
 from rag_coach.interview.screening import Screener
 from rag_coach.interview.session import InterviewService
 from rag_coach.services import Services
+from rag_coach.settings import updated
 from tests.fakes import FakeLLM
 from tests.interview.helpers import scripted
 
@@ -22,8 +23,7 @@ ANSWER = ("I would reverse the linked list of shipments in place with three poin
 @pytest.fixture()
 def services(settings, embedder):
     ingest(settings, embedder=embedder)
-    settings.coach.min_relevance = 0.0
-    settings.coach.max_message_chars = 300
+    settings = updated(settings, coach={"min_relevance": 0.0, "max_message_chars": 300})
     s = Services(settings, backend_override=FakeLLM(echo=True), embedder_override=embedder)
     yield s
     s.retriever.close()

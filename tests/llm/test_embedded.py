@@ -80,8 +80,9 @@ def test_missing_and_corrupt_model_files_give_clear_errors(tmp_path: Path) -> No
 
 
 def test_pull_verifies_and_reuses(gemma: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    settings = load_settings(data_dir=tmp_path)
+    settings = load_settings(data_dir=tmp_path, models_dir=tmp_path / "models")  # never the shared model cache
     target = models.model_path(settings, GEMMA_270M)
+    assert target.parent == tmp_path / "models"
     target.parent.mkdir(parents=True)
     shutil.copy(gemma, target)
     assert models.pull(settings, GEMMA_270M.key) == target  # verified copy is reused

@@ -134,7 +134,7 @@ def test_the_real_model_decodes_with_this_build_and_it_has_no_amx_kernels() -> N
 
 @pytest.mark.model
 def test_models_check_command(tmp_path: Path) -> None:
-    env = {**os.environ, "RAG_COACH_DATA_DIR": str(models.models_dir(load_settings()).parent)}
+    env = dict(os.environ)  # hermetic (tests/conftest.py): a temporary data dir, the shared models folder
     out = subprocess.run([sys.executable, "-m", "rag_coach.cli", "models", "check", "--json"], env=env, cwd=REPO,
                          capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr

@@ -9,7 +9,7 @@ from rag_coach.index.ingest import ingest
 from rag_coach.retrieval.bm25 import BM25Index, tokenize
 from rag_coach.retrieval.filters import Filters
 from rag_coach.retrieval.retriever import Retriever
-from rag_coach.settings import Settings
+from rag_coach.settings import Settings, updated
 
 QUERIES = [
     "who can veto the hire",
@@ -99,3 +99,18 @@ def test_rrf_option_through_the_retriever(retriever: Retriever) -> None:
         assert {h.chunk.company for h in hits} <= {"amazon", "general"}
     veto = retriever.retrieve("who can veto the hire", Filters(company="amazon"), top_k=1, params=rrf)
     assert veto[0].chunk.section == "Bar Raiser"
+
+
+def test_bm25_parameters_come_from_the_settings(settings: Settings, embedder) -> None:
+    ingest(settings, embedder=embedder)
+    flat = updated(settings, retrieval={"bm25_k1": 0.9, "bm25_b": 0.0})
+    default, tuned = Retriever(settings, embedder=embedder), Retriever(flat, embedder=embedder)
+    try:
+        assert (default.bm25.model.k1, default.bm25.model.b) == (1.5, 0.75)
+        assert (tuned.bm25.model.k1, tuned.bm25.model.b) == (0.9, 0.0)
+        query = "hiring committee decision"
+        assert np.allclose(tuned.bm25.scores(query), tuned.bm25.reference_scores(query))
+        assert not np.allclose(tuned.bm25.scores(query), default.bm25.scores(query))
+    finally:
+        default.close()
+        tuned.close()

@@ -12,7 +12,8 @@ from rag_coach.interview import mistakes
 from rag_coach.interview.grading import Grader
 from rag_coach.interview.questions import QuestionBank
 from rag_coach.settings import Settings
-from rag_coach.tuning.dataset import TASKS, build_dataset, read_jsonl, statistics_of, write_jsonl
+from rag_coach.jsonl import read_jsonl
+from rag_coach.tuning.dataset import TASKS, build_dataset, statistics_of, write_jsonl
 from rag_coach.tuning.labels import reference_met, variants
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from rag_coach.index.ingest import ingest
 from rag_coach.services import Services
-from rag_coach.settings import Settings
+from rag_coach.settings import Settings, updated
 from rag_coach.ui.app import launch
 from tests.fakes import FakeLLM
 from tests.ui.browser import page  # noqa: F401 - the Playwright page fixture for every browser test
@@ -33,7 +33,7 @@ def fake_app(settings: Settings, embedder) -> Iterator[tuple[str, Services]]:
     from tests.coach.test_chat import fixed_gate
 
     ingest(settings, embedder=embedder)
-    settings.coach.min_relevance = 0.0
+    settings = updated(settings, coach={"min_relevance": 0.0})
     services = Services(settings, backend_override=FakeLLM(echo=True), embedder_override=embedder,
                         gate_override=fixed_gate(True))
     url, _ = start_app(settings, services)

@@ -8,7 +8,7 @@ import threading
 import pytest
 from gradio_client import Client
 
-from rag_coach.settings import load_settings
+from rag_coach.settings import load_settings, updated
 from rag_coach.ui.app import UnsafeBindError, check_bind, is_loopback
 
 
@@ -103,7 +103,7 @@ def test_an_invented_figure_never_reaches_the_page(settings, embedder) -> None:
     from tests.ui.conftest import start_app
 
     ingest(settings, embedder=embedder)
-    settings.coach.min_relevance = 0.0
+    settings = updated(settings, coach={"min_relevance": 0.0})
     fake = FakeLLM(["The Bar Raiser can veto the hire and the base salary is $187,500."])
     services = Services(settings, backend_override=fake, embedder_override=embedder, gate_override=fixed_gate(True))
     url, _ = start_app(settings, services)

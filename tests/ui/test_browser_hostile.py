@@ -12,6 +12,7 @@ import pytest
 
 from rag_coach.index.ingest import ingest
 from rag_coach.services import Services
+from rag_coach.settings import updated
 from tests.fakes import FakeLLM
 from tests.interview.helpers import scripted
 from tests.ui.conftest import ANSWER, start_app
@@ -57,8 +58,7 @@ def assert_safe(page, where: str, literal: list[str]) -> None:
 def hostile_app(settings, embedder):
     (settings.corpus_dir / "companies/planted.md").write_text(PLANTED)
     ingest(settings, embedder=embedder)
-    settings.coach.min_relevance = 0.0
-    settings.coach.max_message_chars = 400
+    settings = updated(settings, coach={"min_relevance": 0.0, "max_message_chars": 400})
     from tests.coach.test_chat import fixed_gate
 
     services = Services(settings, backend_override=FakeLLM(echo=True), embedder_override=embedder, gate_override=fixed_gate(True))
