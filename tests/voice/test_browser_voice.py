@@ -1,0 +1,58 @@
+"""Browser: upload a recording in the mock interview; the transcript fills the answer box, delivery shows.
+
+Needs Debian's chromium and the pulled Whisper model (marked ``voice``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rag_coach.index.ingest import ingest
+from rag_coach.services import Services
+from tests.fakes import FakeLLM
+from tests.ui.browser import ARTIFACTS, needs_chromium, page, pick  # noqa: F401 - page is the Playwright fixture
+from tests.ui.conftest import start_app
+from tests.voice import badfiles
+from tests.voice.conftest import clip
+
+pytestmark = [pytest.mark.voice, needs_chromium]
+
+
+@pytest.fixture()
+def voice_app(settings, embedder, whisper_folder: Path) -> Iterator[tuple[str, Services]]:
+    ingest(settings, embedder=embedder)
+    settings.voice.model_path = whisper_folder
+    services = Services(settings, backend_override=FakeLLM(), embedder_override=embedder)
+    url, _ = start_app(settings, services)
+    yield url, services
+    services.retriever.close()
+
+
+def test_uploaded_answer_is_transcribed_into_the_box(voice_app, page, tmp_path: Path) -> None:  # noqa: F811
+    url, _ = voice_app
+    page.goto(url, wait_until="domcontentloaded")
+    page.get_by_role("tab", name="Mock interview").click()
+    pick(page, "iv-company", "Amazon")
+    pick(page, "iv-round", "Behavioral")
+    page.locator("#iv-start").click()
+    page.get_by_text("q.amazon.behavioral.tight_budget").wait_for()
+    page.locator("#iv-audio-answer button[aria-label='Upload file']").click()  # the microphone is the default source
+    page.locator("#iv-audio-answer input[type=file]").set_input_files(str(clip("pause")))
+    panel = page.locator("#iv-delivery-answer")
+    panel.get_by_text("Speaking rate:").wait_for()
+    answer = page.locator("#iv-answer textarea").input_value()
+    assert "cache layer for the search team" in answer and "page load time in half" in answer
+    text = panel.inner_text()
+    assert "Pauses of 2 s or more: 1" in text and "after “for the search team.”" in text
+    assert "expected for a behavioral answer" in text
+    page.screenshot(path=str(ARTIFACTS / "voice_transcript.png"), full_page=True)
+    page.locator("#iv-answer textarea").fill(answer + " I measured it with the p95 latency.")  # the candidate edits
+    # an unusable recording: one sentence, the edited answer is left alone
+    page.locator("#iv-audio-answer button[aria-label='Clear']").first.click()
+    page.locator("#iv-audio-answer input[type=file]").set_input_files(str(badfiles.silence(tmp_path / "quiet.wav")))
+    panel.get_by_text("Could not transcribe the recording:").wait_for()
+    assert "no speech was found in quiet.wav" in panel.inner_text()
+    assert page.locator("#iv-answer textarea").input_value().endswith("p95 latency.")
