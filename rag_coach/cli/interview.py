@@ -40,9 +40,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
     spoken = None
     if args.audio:  # the transcript replaces the answer text; delivery goes with the feedback
         from rag_coach.voice.practice import spoken_answer
-        from rag_coach.voice.transcribe import Transcriber
 
-        spoken = spoken_answer(Transcriber(services.settings), Path(args.audio), question.round)
+        spoken = spoken_answer(services.transcriber, Path(args.audio), question.round)
         answer = spoken.text
     else:
         answer = Path(args.answer_file).read_text(encoding="utf-8")

@@ -1,7 +1,8 @@
 """`rag-coach bench voice`: real-time factor, peak memory and word error rate of transcription on long clips.
 
 Clips of the requested lengths are built by repeating the committed speech clips (tests/voice/data, made
-with espeak-ng) with 0.4–1.6 s gaps, written to wav a piece at a time. Each run transcribes one clip in a
+with espeak-ng) with 0.4–1.6 s gaps, written to wav a piece at a time (a sentence that would not fit is
+left out, so the reference text is exact). Each run transcribes one clip in a
 fresh child process, so its peak RSS (``ru_maxrss``) is that run's own: model load + transcription.
 Real-time factor = transcription wall time / audio length (the model load is reported apart).
 """
@@ -93,12 +94,13 @@ def build_clip(clips_dir: Path, seconds: float, out: Path) -> str:
         while written < target:
             samples, text = sources[len(texts) % len(sources)]
             gap = np.zeros(int(rng.uniform(0.4, 1.6) * RATE), dtype=np.int16)
+            if written + len(samples) > target:  # no sentence is cut: the rest is silence, the reference exact
+                w.writeframes(np.zeros(target - written, dtype=np.int16).tobytes())
+                break
             piece = np.concatenate([samples, gap])[: target - written]
             w.writeframes(piece.tobytes())
             written += len(piece)
-            texts.append(text)  # a sentence cut at the end still counts whole: its lost words show in the WER
-            if len(piece) < len(samples):
-                break
+            texts.append(text)
     return " ".join(texts)
 
 

@@ -27,9 +27,7 @@ log = logging.getLogger(__name__)
 def voice_input(services: Services, state: gr.State, target: gr.Textbox, key: str = "answer",
                 keep_delivery: bool = True) -> tuple[gr.Audio, gr.Markdown]:
     """Audio in → transcript into ``target``; ``key`` names the elements (``iv-audio-<key>``)."""
-    from rag_coach.voice.transcribe import Transcriber
-
-    transcriber = Transcriber(services.settings)  # loads the model at the first recording
+    transcriber = services.transcriber  # shared by every voice input; loads the model at the first recording
     label = "Or say it: record (microphone) or upload a recording; the transcript fills the box above for you to edit"
     audio = gr.Audio(sources=["microphone", "upload"], type="filepath", label=label, elem_id=f"iv-audio-{key}")
     panel = gr.Markdown("", elem_id=f"iv-delivery-{key}")

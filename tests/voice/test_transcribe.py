@@ -134,3 +134,28 @@ def test_missing_model_is_one_sentence(tmp_path: Path) -> None:
     t = Transcriber(load_settings(data_dir=tmp_path))
     with pytest.raises(VoiceError, match="run `rag-coach models pull whisper-base`"):
         t.transcribe(clip("sentence_star"))
+
+
+def test_cli_grade_audio_grades_the_transcript(whisper_folder, settings, embedder, tmp_path: Path, capsys,
+                                               monkeypatch) -> None:
+    """`grade --audio`: the transcript is the answer the grader sees; the JSON adds transcript and delivery."""
+    from rag_coach import cli
+    from tests.fakes import FakeLLM
+    from tests.interview.helpers import scripted
+
+    fake = scripted(FakeLLM(), 3)
+    monkeypatch.setattr("rag_coach.llm.factory.make_backend", lambda _settings: fake)
+    monkeypatch.setattr("rag_coach.services.Embedder", lambda *a, **k: embedder)
+    monkeypatch.setenv("RAG_COACH_VOICE__MODEL_PATH", str(whisper_folder))
+    code = cli.main(["grade", "--corpus", str(settings.corpus_dir), "--index", str(tmp_path / "i"), "--data",
+                     str(tmp_path / "d"), "--question-id", "q.amazon.behavioral.tight_budget", "--audio",
+                     str(clip("fillers")), "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert wer(CLIPS["fillers"]["text"], data["transcript"]) <= MAX_SENTENCE_WER
+    assert data["delivery"]["fillers"]["you know"] == 1 and data["delivery"]["round"] == "behavioral"
+    assert data["delivery"]["expected_s"] == [90.0, 180.0] and data["delivery"]["length"] == "short"
+    if code == cli.EXIT_OK:
+        assert data["overall"] == 3
+        assert any("design team" in m["content"] for r in fake.requests for m in r["messages"])
+    else:
+        assert code == cli.EXIT_REFUSED and data["status"] == "refused"
