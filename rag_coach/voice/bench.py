@@ -33,7 +33,7 @@ import json, resource, sys, time
 from rag_coach.settings import load_settings
 from rag_coach.voice.transcribe import Transcriber
 t = Transcriber(load_settings())
-began = time.perf_counter(); t._load(); load_s = time.perf_counter() - began
+began = time.perf_counter(); t.load(); load_s = time.perf_counter() - began
 result = t.transcribe(sys.argv[1])
 print(json.dumps({"load_s": load_s, "seconds": result.seconds, "audio_s": result.duration_s, "text": result.text,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))

@@ -77,13 +77,18 @@ def model_available(settings: Settings) -> bool:
     return (model_folder(settings) / "model.bin").is_file()
 
 
+def _at(offset: float, t: float) -> float:
+    return round(offset + float(t), 3)
+
+
 class Transcriber:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._model: Any = None
         self._lock = threading.Lock()  # one transcription at a time: the CPU threads are the budget
 
-    def _load(self) -> Any:
+    def load(self) -> Any:
+        """The faster-whisper model, loaded once (a missing or broken model is a VoiceError)."""
         if self._model is not None:
             return self._model
         folder = model_folder(self.settings)
@@ -111,17 +116,17 @@ class Transcriber:
 
     def _stream(self, path: Path, info: AudioInfo) -> Iterator[Segment | float]:
         """Segments in order (times from the start of the recording); a float marks the audio decoded so far."""
-        model = self._load()
         voice = self.settings.voice
         with self._lock:
+            model = self.load()
             for offset, samples in windows(path, voice):
                 found, _ = model.transcribe(samples, language=voice.language, beam_size=voice.beam_size,
                                             word_timestamps=True, vad_filter=voice.vad,
                                             condition_on_previous_text=False)
                 for seg in found:
-                    words = tuple(Word(w.word.strip(), round(offset + float(w.start), 3), round(offset + float(w.end), 3),
-                                       round(float(w.probability), 3)) for w in (seg.words or ()) if w.word.strip())
-                    yield Segment(round(offset + float(seg.start), 3), round(offset + float(seg.end), 3), seg.text.strip(), words)
+                    words = tuple(Word(w.word.strip(), _at(offset, w.start), _at(offset, w.end), round(float(w.probability), 3))
+                                  for w in (seg.words or ()) if w.word.strip())
+                    yield Segment(_at(offset, seg.start), _at(offset, seg.end), seg.text.strip(), words)
                 yield offset + len(samples) / RATE
         log.debug("transcribed %s (%s)", path.name, info.codec)
 
