@@ -33,7 +33,9 @@ def voice_input(services: Services, state: gr.State, target: gr.Textbox, key: st
     panel = gr.Markdown("", elem_id=f"iv-delivery-{key}")
 
     def on_audio(started: Started | None, path: str | None, current: str) -> Iterator[tuple[Any, str]]:
-        if not path:
+        if not path:  # recording removed: its metrics no longer describe the answer
+            if keep_delivery and started is not None:
+                started.delivery = None
             yield gr.update(), ""
             return
         from rag_coach.voice.delivery import render_markdown
