@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -15,6 +16,8 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
     from rag_coach.voice.practice import spoken_answer
     from rag_coach.voice.transcribe import Transcriber
 
+    if not args.verbose:
+        logging.getLogger("faster_whisper").setLevel(logging.WARNING)
     answer = spoken_answer(Transcriber(_settings(args)), Path(args.file), args.round)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
