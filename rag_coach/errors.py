@@ -9,8 +9,10 @@ from rag_coach.documents.registry import RegistryError
 from rag_coach.index.embedding import EmbeddingModelError
 from rag_coach.index.store import IndexError_
 from rag_coach.llm.base import LLMError
+from rag_coach.voice.errors import VoiceError
 
-UserFacingError = (LLMError, DocumentError, RegistryError, EmbeddingModelError, IndexError_, FileNotFoundError, ValidationError)
+UserFacingError = (LLMError, DocumentError, RegistryError, EmbeddingModelError, IndexError_, VoiceError, FileNotFoundError,
+                   ValidationError)
 
 
 def friendly(exc: BaseException) -> str:

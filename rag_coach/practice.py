@@ -10,6 +10,7 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rag_coach.interview.grading import GradeResult
 from rag_coach.interview.questions import QuestionBank
@@ -27,6 +28,7 @@ class Started:
     session: InterviewSession
     reason: str  # why this question (recommendations), else ""
     started_utc: dt.datetime
+    delivery: dict[str, Any] | None = None  # voice practice: metrics of the spoken answer, stored with the attempt
 
 
 class PracticeService:
@@ -51,7 +53,8 @@ class PracticeService:
     def finish(self, profile: str, started: Started, answer: str, code: str = "") -> GradeResult:
         result = self.interviews.finish(started.session, answer, code)
         if result.status == "ok" and result.feedback is not None:
-            self.store.record(profile, started.session.question, result.feedback, started.started_utc,
+            stored = {**result.feedback, "delivery": started.delivery} if started.delivery else result.feedback
+            self.store.record(profile, started.session.question, stored, started.started_utc,
                               dt.datetime.now(dt.timezone.utc))
         return result
 

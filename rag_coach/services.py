@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from rag_coach.progress.store import ProgressStore
     from rag_coach.interview.questions import QuestionBank
     from rag_coach.interview.session import InterviewService
+    from rag_coach.voice.transcribe import Transcriber
 
 
 @dataclass
@@ -93,3 +94,10 @@ class Services:
         from rag_coach.practice import PracticeService
 
         return PracticeService(self.interviews, self.question_bank, self.progress)
+
+    @cached_property
+    def transcriber(self) -> Transcriber:
+        """Voice practice: one speech model for the app (loaded at the first recording)."""
+        from rag_coach.voice.transcribe import Transcriber
+
+        return Transcriber(self.settings)

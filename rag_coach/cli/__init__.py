@@ -12,7 +12,7 @@ import argparse
 import logging
 import sys
 
-from rag_coach.cli import coach, corpus, evaluation, interview, tuning
+from rag_coach.cli import coach, corpus, evaluation, interview, tuning, voice
 from rag_coach.cli.coach import cmd_ask, cmd_models_adapter_create, cmd_models_pull
 from rag_coach.cli.common import (
     EXIT_ERROR,
@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_bench_parsers(sub)  # bench
     interview.add_questions_parser(sub)  # questions
     tuning.add_parsers(sub)  # tune
+    voice.add_parsers(sub)  # transcribe
     return parser
 
 

@@ -104,7 +104,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     models = sub.add_parser("models", help="model files and adapters").add_subparsers(dest="what", required=True)
     p = models.add_parser("pull", help="assemble and verify the embedded model in the data folder")
     _common(p)
-    p.add_argument("name", nargs="?", help="qwen2.5-coder-1.5b-instruct (default) or gemma3-270m")
+    p.add_argument("name", nargs="?", help="qwen2.5-coder-1.5b-instruct (default), gemma3-270m or whisper-base (voice practice)")
     p.add_argument("--force", action="store_true", help="re-assemble even if present")
     p.set_defaults(func=cmd_models_pull)
     p = models.add_parser("check", help="load the embedded model and decode a few tokens in a child process")

@@ -215,6 +215,9 @@ def add_bench_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--url", help="use the app running here instead of starting one")
     p.add_argument("--pid", type=int, help="with --url: the app's process id, to sample its memory")
     p.set_defaults(func=cmd_bench_load)
+    from rag_coach.cli.voice import add_bench_parser
+
+    add_bench_parser(bench)  # bench voice
 
 
 __all__ = ["add_bench_parsers", "add_eval_parsers", "cmd_bench_chat", "cmd_bench_llm", "cmd_bench_load", "cmd_bench_retrieval",

@@ -37,14 +37,27 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if args.company and question.company not in (args.company, "general"):
         print(f"error: {question.id} is a {question.company} question, not {args.company}", file=sys.stderr)
         return 2
-    answer = Path(args.answer_file).read_text(encoding="utf-8")
+    spoken = None
+    if args.audio:  # the transcript replaces the answer text; delivery goes with the feedback
+        from rag_coach.voice.practice import spoken_answer
+
+        spoken = spoken_answer(services.transcriber, Path(args.audio), question.round)
+        answer = spoken.text
+    else:
+        answer = Path(args.answer_file).read_text(encoding="utf-8")
     code = Path(args.code_file).read_text(encoding="utf-8") if args.code_file else ""
     result = services.interviews.grade_answer(question, answer, code, company=args.company)
+    voice = {"transcript": spoken.text, "delivery": spoken.delivery.to_dict()} if spoken else {}
     if result.status == "ok" and result.feedback is not None:
-        _emit(args, result.feedback, render_markdown(result.feedback, bank))
+        text = render_markdown(result.feedback, bank)
+        if spoken:
+            from rag_coach.voice.delivery import render_markdown as delivery_markdown
+
+            text = f"{text}\n\n{delivery_markdown(spoken.delivery)}"
+        _emit(args, {**result.feedback, **voice}, text)
         return EXIT_OK
     if args.json:
-        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        print(json.dumps({**result.to_dict(), **voice}, ensure_ascii=False, indent=2))
     print(f"{result.status}: {result.reason}", file=sys.stderr)
     return EXIT_REFUSED if result.status == "refused" else EXIT_ERROR
 
@@ -103,7 +116,10 @@ def add_grade_parser(sub: argparse._SubParsersAction) -> None:
     _common(p)
     _llm_flags(p)
     p.add_argument("--question-id", required=True, help="a question id from corpus/questions/*.yaml")
-    p.add_argument("--answer-file", required=True, help="UTF-8 text file with the candidate's answer")
+    given = p.add_mutually_exclusive_group(required=True)
+    given.add_argument("--answer-file", help="UTF-8 text file with the candidate's answer")
+    given.add_argument("--audio", help="a spoken answer (audio file): transcribed locally; the JSON adds "
+                       "'transcript' and 'delivery'")
     p.add_argument("--code-file", help="optional file with the candidate's code")
     p.add_argument("--company", help="company slug the interview is for (default: the question's)")
     p.set_defaults(func=cmd_grade)

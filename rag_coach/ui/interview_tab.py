@@ -13,6 +13,7 @@ from rag_coach.practice import RECOMMEND, Started
 from rag_coach.services import Services
 from rag_coach.textsafety import md_text
 from rag_coach.ui.render import scores_chart
+from rag_coach.voice.ui import voice_input
 
 log = logging.getLogger(__name__)
 ANY = "any"
@@ -47,12 +48,14 @@ def build_interview_tab(services: Services, profile: gr.Textbox) -> None:
     question_md = gr.Markdown("Choose a company, round and topic, then start.", elem_id="iv-question")
     transcript = gr.Markdown("", elem_id="iv-transcript")
     answer = gr.Textbox(label="Your answer (explain your approach as you would out loud)", lines=8, elem_id="iv-answer")
+    voice_input(services, state, answer)  # voice practice: record/upload, transcript fills the box
     code = gr.Code(label="Code", language="python", lines=12, visible=True, elem_id="iv-code")
     with gr.Row():
         hint = gr.Button("Hint", elem_id="iv-hint")
         follow = gr.Button("Ask me a follow-up", elem_id="iv-follow")
         finish = gr.Button("Finish and get feedback", variant="primary", elem_id="iv-finish")
     follow_answer = gr.Textbox(label="Answer to the follow-up", lines=3, elem_id="iv-follow-answer")
+    voice_input(services, state, follow_answer, key="follow", keep_delivery=False)
     send_follow = gr.Button("Send follow-up answer", elem_id="iv-follow-send")
     status = gr.Markdown("", elem_id="iv-status")
     feedback_md = gr.Markdown("", elem_id="iv-feedback")
