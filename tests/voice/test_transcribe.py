@@ -131,7 +131,7 @@ def test_missing_model_is_one_sentence(tmp_path: Path) -> None:
     from rag_coach.settings import load_settings
     from rag_coach.voice.transcribe import Transcriber
 
-    t = Transcriber(load_settings(data_dir=tmp_path))
+    t = Transcriber(load_settings(data_dir=tmp_path, models_dir=tmp_path / "models"))
     with pytest.raises(VoiceError, match="run `rag-coach models pull whisper-base`"):
         t.transcribe(clip("sentence_star"))
 
@@ -156,6 +156,6 @@ def test_cli_grade_audio_grades_the_transcript(whisper_folder, settings, embedde
     assert data["delivery"]["expected_s"] == [90.0, 180.0] and data["delivery"]["length"] == "short"
     if code == cli.EXIT_OK:
         assert data["overall"] == 3
-        assert any("design team" in m["content"] for r in fake.requests for m in r["messages"])
+        assert any("design team" in m["content"] for r in fake.checks for m in r)
     else:
         assert code == cli.EXIT_REFUSED and data["status"] == "refused"
