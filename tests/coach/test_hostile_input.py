@@ -69,5 +69,5 @@ def test_interview_answer_code_and_follow_up_are_cut(settings, embedder) -> None
     assert session.answer == ANSWER and "\x00" not in session.code and len(session.code) == len(ANSWER)
     assert [n.split(" was ")[0] for n in session.input_notices] == ["Your answer", "Your code"]
     assert session.input_notices[0] in result.notes
-    prompt = fake.requests[-1]["messages"][-1]["content"]
-    assert "do not fit" not in prompt
+    prompt = fake.checks[-1][-1]["content"]
+    assert ANSWER[:40] in prompt and "do not fit" not in prompt
