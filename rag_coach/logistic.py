@@ -15,7 +15,6 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,3 @@ def split_of(row_id: str) -> str:
     import hashlib
 
     return "fit" if int(hashlib.sha256(row_id.encode()).hexdigest(), 16) % 2 == 0 else "report"
-
-
-def rounded(values: dict[str, Any], digits: int = 4) -> dict[str, Any]:
-    return {k: round(v, digits) if isinstance(v, float) else v for k, v in values.items()}

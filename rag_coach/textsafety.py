@@ -29,6 +29,12 @@ _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}(?=[^`\n]*$)|~{3,})", re.M)
 _CODE_SPAN = re.compile(r"(?<![`\\])(`+)(?!`)([^\n|]+?)(?<!`)\1(?!`)")
 
 
+def one_line(text: str, n: int = 90) -> str:
+    """``text`` on one line, cut at a word to at most ``n`` characters (with an ellipsis)."""
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1].rsplit(" ", 1)[0] + "…"
+
+
 def strip_control(text: str) -> str:
     """Newlines normalised to ``\\n``; every control character but newline and tab removed."""
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))

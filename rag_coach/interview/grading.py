@@ -25,7 +25,7 @@ from rag_coach.interview import mistakes as mistakes_mod
 from rag_coach.interview.answer_text import answer_units
 from rag_coach.interview.feedback import Checks, dimensions_for, finalize
 from rag_coach.interview.questions import QuestionBank
-from rag_coach.interview.scoring import credit
+from rag_coach.interview.scoring import PRIOR, credit
 from rag_coach.llm.base import ChatBackend, LLMError, Message
 from rag_coach.settings import Settings
 
@@ -135,13 +135,13 @@ class Grader:
             nulls = [self._null_p(null_context, t) for t in texts]
             m_nulls = [self._null_p(null_context, t, mistakes_mod.CHECK) for t in m_texts]
         else:
-            nulls, m_nulls = None, [0.5] * len(m_texts)
+            nulls, m_nulls = None, [PRIOR] * len(m_texts)
         p = [self._p(context, t) for t in texts]
         m_p = [self._p(context, t, mistakes_mod.CHECK) for t in m_texts]
         n = len(question.rubric)
         rubric_p, dimension_p = p[:n], dict(zip(dims, p[n:]))
         rubric_null = nulls[:n] if nulls else None
-        item_credit = [credit(x, x0) for x, x0 in zip(rubric_p, rubric_null or [0.5] * n)]
+        item_credit = [credit(x, x0) for x, x0 in zip(rubric_p, rubric_null or [PRIOR] * n)]
         feats = mistakes_mod.features(shortlist, question, answer, item_credit, m_p, m_nulls, self._embed)
         verdict = mistakes_mod.decide(shortlist, feats, m_p, m_nulls)
         best = self._best_units(units, texts)

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rag_coach.logistic import Logistic
+from rag_coach.textsafety import one_line as _short
 
 if TYPE_CHECKING:
     from rag_coach.documents.models import Question
@@ -62,11 +63,6 @@ def shipped_models() -> Models:
 
 def _norm(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9' ]+", " ", text.lower()).split())
-
-
-def _short(text: str, n: int = 90) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 1].rsplit(" ", 1)[0] + "…"
 
 
 @dataclass(frozen=True)

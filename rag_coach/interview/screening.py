@@ -24,6 +24,7 @@ from rag_coach.documents.models import Question
 from rag_coach.index.embedding import Embedder, resolve_model_path
 from rag_coach.interview.relevance import RelevanceCheck
 from rag_coach.settings import InterviewSettings
+from rag_coach.textsafety import one_line as _short
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +54,6 @@ class ScreenResult:
 def prose_of(text: str) -> str:
     """The answer without fenced code blocks (code is not checked for words)."""
     return _FENCE.sub(" ", text)
-
-
-def _short(text: str, n: int = 90) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 1].rsplit(" ", 1)[0] + "…"
 
 
 class Screener:

@@ -1,4 +1,4 @@
-"""Scripted grader replies for FakeLLM (plumbing tests only)."""
+"""Scripted yes/no check answers (P(yes)) for FakeLLM (plumbing tests only)."""
 
 from __future__ import annotations
 
