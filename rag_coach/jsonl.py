@@ -12,14 +12,28 @@ from pathlib import Path
 from typing import Any
 
 
-def parse_jsonl(lines: str | Iterable[str]) -> list[Any]:
-    """The values of ``lines``: a whole text, or lines as read from a file."""
+class JsonlError(ValueError):
+    """A line that is not JSON; ``str()`` names the source and the line number."""
+
+
+def parse_jsonl(lines: str | Iterable[str], source: str = "line") -> list[Any]:
+    """The values of ``lines``: a whole text, or lines as read from a file.
+
+    A line that is not JSON raises :class:`JsonlError` naming ``source`` and its line number (counting blank lines)."""
     if isinstance(lines, str):
         lines = lines.split("\n")
-    return [json.loads(line) for line in lines if line.strip()]
+    values = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            values.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise JsonlError(f"{source}:{number}: not JSON ({exc.msg})") from None
+    return values
 
 
 def read_jsonl(path: Path | str) -> list[Any]:
-    """The values in the UTF-8 file at ``path``."""
+    """The values in the UTF-8 file at ``path`` (:class:`JsonlError` names the file and line of a bad one)."""
     with Path(path).open(encoding="utf-8") as fh:
-        return parse_jsonl(fh)
+        return parse_jsonl(fh, str(path))
