@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import (
@@ -23,6 +23,13 @@ Section = TypeVar("Section", bound=BaseModel)
 
 RetrievalMode = Literal["bm25", "dense", "hybrid"]
 FusionMethod = Literal["rrf", "weighted"]
+Backend = Literal["embedded", "ollama"]
+ExtraBuffers = Literal["auto", "on", "off"]
+
+# The values each choice setting admits, for CLI choice lists and evaluation loops (one place: the Literals above).
+RETRIEVAL_MODES: tuple[RetrievalMode, ...] = get_args(RetrievalMode)
+BACKENDS: tuple[Backend, ...] = get_args(Backend)
+EXTRA_BUFFERS: tuple[ExtraBuffers, ...] = get_args(ExtraBuffers)
 
 
 def default_data_dir() -> Path:
@@ -53,7 +60,7 @@ class RetrievalSettings(BaseModel):
 class LLMSettings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    backend: Literal["embedded", "ollama"] = "embedded"
+    backend: Backend = "embedded"
     model_path: Path | None = Field(
         None, description="Embedded GGUF; default: the pulled Qwen2.5-Coder-1.5B-Instruct in models_dir."
     )
@@ -66,7 +73,7 @@ class LLMSettings(BaseModel):
     temperature: float = Field(0.2, ge=0.0, le=2.0)
     seed: int = 0
     timeout_s: float = Field(120.0, gt=0, description="Ollama request timeout.")
-    extra_buffers: Literal["auto", "on", "off"] = Field(
+    extra_buffers: ExtraBuffers = Field(
         "auto",
         description="llama.cpp extra buffer types (weight repacking; AMX where compiled in). auto: use them if a "
         "child-process probe decodes with them, else load without (a crash becomes a message, not a dead app).",
@@ -118,6 +125,24 @@ class InterviewSettings(BaseModel):
     max_input_chars: int = Field(
         8000, ge=200, description="Answer, code and follow-up boxes are cut to this many characters, with a notice."
     )
+
+
+class GenerationSettings(BaseModel):
+    """`rag-coach questions generate`: sampling, retries and the near-duplicate threshold."""
+
+    model_config = ConfigDict(frozen=True)
+
+    duplicate_threshold: float = Field(
+        0.85, ge=0.0, le=1.0, description="Reject a new prompt at or above this cosine to a bank prompt of its round or "
+        "to one accepted earlier in the batch; calibrated on the shipped bank (see rag_coach/generation/generate.py)."
+    )
+    temperature: float = Field(0.7, ge=0.0, le=2.0, description="Sampling temperature of the first attempt.")
+    retry_temperature_step: float = Field(0.1, ge=0.0, le=1.0, description="Added per retry (capped at 1.0).")
+    max_tokens: int = Field(700, ge=64, description="Reply budget per attempt (a question is ~300 tokens of JSON).")
+    max_attempts: int = Field(3, ge=1, le=10, description="Model calls per wanted question before it is reported missing.")
+    examples: int = Field(3, ge=1, le=10, description="Bank questions shown as examples (the first in full).")
+    passages: int = Field(2, ge=0, le=10, description="Company-guide passages retrieved to ground the prompt.")
+    candidate_mistakes: int = Field(8, ge=0, le=20, description="Catalog mistakes offered as mistake_ids.")
 
 
 class VoiceSettings(BaseModel):
@@ -181,6 +206,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = LLMSettings()
     coach: CoachSettings = CoachSettings()
     interview: InterviewSettings = InterviewSettings()
+    generation: GenerationSettings = GenerationSettings()
     voice: VoiceSettings = VoiceSettings()
     app: AppSettings = AppSettings()
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from rag_coach.cli.common import EXIT_OK, _common, _emit, _llm_flags, _llm_overrides, _settings
 from rag_coach.llm.base import LLMError
+from rag_coach.settings import EXTRA_BUFFERS
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -110,7 +111,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = models.add_parser("check", help="load the embedded model and decode a few tokens in a child process")
     _common(p)
     _llm_flags(p)
-    p.add_argument("--extra-buffers", choices=["auto", "on", "off"], help="setting llm.extra_buffers")
+    p.add_argument("--extra-buffers", choices=EXTRA_BUFFERS, help="setting llm.extra_buffers")
     p.set_defaults(func=cmd_models_check)
     p = models.add_parser("adapter-create", help="create an Ollama model = base + GGUF LoRA adapter")
     _common(p)

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rag_coach.settings import Settings, load_settings
+from rag_coach.settings import BACKENDS, Settings, load_settings
 
 log = logging.getLogger("rag_coach")
 
@@ -27,7 +27,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _llm_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--backend", choices=["embedded", "ollama"], help="model backend (setting llm.backend)")
+    parser.add_argument("--backend", choices=BACKENDS, help="model backend (setting llm.backend)")
     parser.add_argument("--model", type=Path, help="embedded: path to a GGUF model (setting llm.model_path)")
     parser.add_argument("--ollama-model", help="ollama: model name (setting llm.ollama_model)")
     parser.add_argument("--adapter", type=Path, help="GGUF LoRA adapter for the slot (setting llm.adapter)")

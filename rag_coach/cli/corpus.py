@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 from rag_coach.cli.common import EXIT_ERROR, EXIT_OK, EXIT_SKIPPED, _common, _emit, _settings, log
+from rag_coach.settings import RETRIEVAL_MODES
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -50,15 +50,13 @@ def _filters(item: dict[str, Any]):
 
 
 def cmd_retrieve(args: argparse.Namespace) -> int:
+    from rag_coach.jsonl import read_jsonl
     from rag_coach.retrieval.retriever import Retriever
 
     settings = _settings(args)
     retriever = Retriever(settings)
     if args.queries:
-        for line in Path(args.queries).read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            item = json.loads(line)
+        for item in read_jsonl(args.queries):
             hits = retriever.retrieve(item["query"], _filters(item), item.get("top_k") or args.top_k, args.mode)
             print(json.dumps({"query": item["query"], "hits": [h.to_dict() for h in hits]}, ensure_ascii=False))
         return EXIT_OK
@@ -104,7 +102,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--round")
     p.add_argument("--kind")
     p.add_argument("--top-k", type=int, default=None)
-    p.add_argument("--mode", choices=["bm25", "dense", "hybrid"])
+    p.add_argument("--mode", choices=RETRIEVAL_MODES)
     p.set_defaults(func=cmd_retrieve)
 
     p = sub.add_parser("stats", help="counts of documents, chunks, questions, mistakes")

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Difficulty = Literal["easy", "medium", "hard"]
+DIFFICULTIES: tuple[Difficulty, ...] = get_args(Difficulty)  # the registry's default list and the CLI's choices
 
 
 class DocumentError(ValueError):
@@ -67,7 +70,7 @@ class Question(BaseModel):
     id: str = Field(pattern=r"^q\.[a-z0-9_]+\.[a-z0-9_]+\.[a-z0-9_]+$")
     round: str
     topic: str
-    difficulty: Literal["easy", "medium", "hard"]
+    difficulty: Difficulty
     level: list[str] = Field(default_factory=list)
     principles: list[str] = Field(default_factory=list)
     prompt: str = Field(min_length=15)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rag_coach.documents.models import DIFFICULTIES
 from rag_coach.documents.yamlio import YamlProblem, parse_yaml
 
 REGISTRY_FILE = "registry.yaml"
@@ -60,7 +61,7 @@ def load_registry(corpus_dir: Path) -> Registry:
         rounds={str(k): str(v) for k, v in data["rounds"].items()},
         kinds={str(k): str(v) for k, v in data["kinds"].items()},
         confidence={str(k): str(v) for k, v in (data.get("confidence") or {}).items()},
-        difficulties=tuple(data.get("difficulties") or ("easy", "medium", "hard")),
+        difficulties=tuple(data.get("difficulties") or DIFFICULTIES),
         topics=topics,
         mistake_areas=tuple(data.get("mistake_areas") or ()),
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import tempfile
 from importlib import resources
 from pathlib import Path
@@ -11,11 +10,11 @@ from typing import Any
 
 from rag_coach.evaluation.metrics import mean_scores, score_query
 from rag_coach.index.chunking import Chunk
+from rag_coach.jsonl import read_jsonl
 from rag_coach.retrieval.filters import Filters
 from rag_coach.retrieval.retriever import Retriever
-from rag_coach.settings import Settings
+from rag_coach.settings import RETRIEVAL_MODES, Settings
 
-MODES = ("bm25", "dense", "hybrid")
 DEFAULT_SET = "retrieval_queries.jsonl"
 
 
@@ -24,21 +23,14 @@ def default_query_set() -> Path:
 
 
 def load_labelled(path: Path) -> list[dict[str, Any]]:
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}:{number}: not JSON ({exc.msg})") from None
-        if not row.get("query") or not row.get("relevant"):
-            raise ValueError(f"{path}:{number}: each line needs 'query' and a non-empty 'relevant' list")
-        rows.append(row)
+    rows = read_jsonl(path)
+    for number, row in enumerate(rows, start=1):
+        if not isinstance(row, dict) or not row.get("query") or not row.get("relevant"):
+            raise ValueError(f"{path}: row {number}: each row needs 'query' and a non-empty 'relevant' list")
     return rows
 
 
-def run_queries(retriever: Retriever, rows: list[dict[str, Any]], modes=MODES, key: str = "section_id", params=None) -> dict[str, Any]:
+def run_queries(retriever: Retriever, rows: list[dict[str, Any]], modes=RETRIEVAL_MODES, key: str = "section_id", params=None) -> dict[str, Any]:
     """Score every row in every mode. ``key`` is the hit field compared with the labels."""
     out: dict[str, Any] = {"queries": len(rows), "modes": {}}
     for mode in modes:
@@ -70,15 +62,11 @@ def load_beir(folder: Path, split: str = "test") -> tuple[list[Chunk], list[dict
     for name in ("corpus.jsonl", "queries.jsonl", f"qrels/{split}.tsv"):
         if not (folder / name).is_file():
             raise FileNotFoundError(f"{folder / name} is missing; a BEIR folder needs corpus.jsonl, queries.jsonl and qrels/{split}.tsv")
-    chunks = []
-    for line in (folder / "corpus.jsonl").read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            doc = json.loads(line)
-            did = str(doc["_id"])
-            chunks.append(
-                Chunk(chunk_id=did, doc_id=did, section_id=did, title=doc.get("title") or "", section="",
-                      company="general", round="all", kind="beir", source="corpus.jsonl", text=doc.get("text") or "")
-            )
+    chunks = [
+        Chunk(chunk_id=str(doc["_id"]), doc_id=str(doc["_id"]), section_id=str(doc["_id"]), title=doc.get("title") or "",
+              section="", company="general", round="all", kind="beir", source="corpus.jsonl", text=doc.get("text") or "")
+        for doc in read_jsonl(folder / "corpus.jsonl")
+    ]
     relevant: dict[str, set[str]] = {}
     with (folder / f"qrels/{split}.tsv").open(encoding="utf-8") as fh:
         reader = csv.reader(fh, delimiter="\t")
@@ -87,12 +75,8 @@ def load_beir(folder: Path, split: str = "test") -> tuple[list[Chunk], list[dict
                 continue
             if float(row[2]) > 0:
                 relevant.setdefault(row[0], set()).add(row[1])
-    queries = []
-    for line in (folder / "queries.jsonl").read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            q = json.loads(line)
-            if str(q["_id"]) in relevant:
-                queries.append({"id": str(q["_id"]), "query": q["text"], "relevant": sorted(relevant[str(q["_id"])])})
+    queries = [{"id": str(q["_id"]), "query": q["text"], "relevant": sorted(relevant[str(q["_id"])])}
+               for q in read_jsonl(folder / "queries.jsonl") if str(q["_id"]) in relevant]
     return chunks, queries
 
 
