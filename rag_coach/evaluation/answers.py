@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from importlib import resources
@@ -26,6 +25,7 @@ from rag_coach.coach.chat import ChatSession, Coach, TurnResult
 from rag_coach.coach.refusal import NOT_COVERED
 from rag_coach.coach.citations import CITATION
 from rag_coach.coach.support import STRICT_SHARE, check, normalise
+from rag_coach.jsonl import parse_jsonl, read_jsonl
 from rag_coach.retrieval.bm25 import tokenize
 
 REFUSAL = re.compile(
@@ -37,9 +37,10 @@ REFUSAL = re.compile(
 
 
 def load_set(name: str, path: str | Path | None = None) -> list[dict[str, Any]]:
-    text = Path(path).read_text(encoding="utf-8") if path else (
-        resources.files("rag_coach.evaluation").joinpath(f"sets/{name}").read_text(encoding="utf-8"))
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+    """An evaluation set: the JSONL file at ``path``, else the packaged ``sets/<name>``."""
+    if path:
+        return read_jsonl(path)
+    return parse_jsonl(resources.files("rag_coach.evaluation").joinpath(f"sets/{name}").read_text(encoding="utf-8"), name)
 
 
 def has_fact(answer: str, fact: str) -> bool:

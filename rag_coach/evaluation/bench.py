@@ -20,13 +20,14 @@ from typing import Any
 
 import numpy as np
 
-from rag_coach.evaluation.retrieval_eval import MODES, default_query_set, load_labelled
+from rag_coach.evaluation.retrieval_eval import default_query_set, load_labelled
 from rag_coach.index.chunking import Chunk
 from rag_coach.index.embedding import Embedder
 from rag_coach.index.ingest import build_from_chunks, ingest
 from rag_coach.retrieval.filters import Filters
 from rag_coach.retrieval.retriever import Retriever
-from rag_coach.settings import Settings
+from rag_coach.settings import RETRIEVAL_MODES, Settings
+from rag_coach.stats import percentiles
 
 COLD_START = (
     "import time,sys; t=time.perf_counter(); from rag_coach.settings import load_settings; "
@@ -35,20 +36,16 @@ COLD_START = (
 )
 
 
-def _pct(values: list[float], q: float) -> float:
-    return float(np.percentile(values, q)) if values else float("nan")
-
-
 def _latencies(retriever: Retriever, rows: list[dict[str, Any]], runs: int) -> dict[str, dict[str, float]]:
     out = {}
-    for mode in MODES:
+    for mode in RETRIEVAL_MODES:
         samples = []
         for _ in range(runs):
             for row in rows:
                 started = time.perf_counter()
                 retriever.retrieve(row["query"], Filters(row.get("company"), row.get("round")), top_k=5, mode=mode)
                 samples.append((time.perf_counter() - started) * 1000)
-        out[mode] = {"p50_ms": round(_pct(samples, 50), 1), "p95_ms": round(_pct(samples, 95), 1), "n": len(samples)}
+        out[mode] = {**percentiles(samples, suffix="_ms"), "n": len(samples)}
     return out
 
 
@@ -95,9 +92,7 @@ def bench_retrieval(settings: Settings, sizes: list[int] | None = None, runs: in
         retriever = Retriever(s, embedder=embedder)
         base = retriever.chunks
         report["latency"] = {"shipped": {"chunks": len(base), **_latencies(retriever, rows, runs)}}
-        got = retriever._collection.get(ids=[c.chunk_id for c in base], include=["embeddings"])
-        by_id = dict(zip(got["ids"], got["embeddings"]))
-        vectors = np.asarray([by_id[c.chunk_id] for c in base], dtype=np.float32)
+        vectors = retriever.embeddings([c.chunk_id for c in base])
         retriever.close()
         for size in sizes or []:
             syn_chunks, syn_vectors = synthetic_chunks(base, vectors, size)
@@ -124,7 +119,7 @@ def format_bench(r: dict[str, Any]) -> str:
         "query latency (ms):  corpus            chunks   mode     p50     p95",
     ]
     for name, block in r["latency"].items():
-        for mode in MODES:
+        for mode in RETRIEVAL_MODES:
             lines.append(f"                     {name:<17} {block['chunks']:>6}   {mode:<7} {block[mode]['p50_ms']:>6} {block[mode]['p95_ms']:>7}")
     lines.append(f"peak memory (RSS): {r['peak_rss_mb']} MB")
     return "\n".join(lines)

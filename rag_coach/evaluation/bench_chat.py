@@ -7,34 +7,24 @@ the app does at start-up.
 
 from __future__ import annotations
 
-import json
 import resource
 import statistics
 import time
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from rag_coach.coach.chat import ChatSession
+from rag_coach.evaluation.answers import load_set
 from rag_coach.services import Services
 from rag_coach.settings import Settings
+from rag_coach.stats import percentiles
 
 FOLLOW_UP = "Can you give me one concrete example?"
 
 
 def fixed_questions(n: int = 20) -> list[dict[str, Any]]:
-    path = Path(str(resources.files("rag_coach.evaluation") / "sets" / "coaching_questions.jsonl"))
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = load_set("coaching_questions.jsonl")
     step = max(1, len(rows) // n)
     return rows[::step][:n]
-
-
-def _summary(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {}
-    return {"p50": round(float(np.percentile(values, 50)), 1), "p95": round(float(np.percentile(values, 95)), 1)}
 
 
 def bench_chat(settings: Settings, n: int = 20) -> dict[str, Any]:
@@ -68,12 +58,12 @@ def bench_chat(settings: Settings, n: int = 20) -> dict[str, Any]:
         "questions": len(first),
         "follow_ups": len(follow),
         "startup_s": round(startup_s, 1),
-        "retrieval_ms": _summary([r.timings["retrieval_ms"] for r in everything]),
-        "first_token_ms_first_turn": _summary([r.timings["first_token_ms"] for r in first]),
-        "first_token_ms_follow_up": _summary([r.timings["first_token_ms"] for r in follow]),
-        "total_ms": _summary([r.timings["total_ms"] for r in everything]),
-        "prompt_tokens": _summary([r.tokens["prompt"] for r in everything]),
-        "completion_tokens": _summary([r.tokens["completion"] for r in everything]),
+        "retrieval_ms": percentiles([r.timings["retrieval_ms"] for r in everything]),
+        "first_token_ms_first_turn": percentiles([r.timings["first_token_ms"] for r in first]),
+        "first_token_ms_follow_up": percentiles([r.timings["first_token_ms"] for r in follow]),
+        "total_ms": percentiles([r.timings["total_ms"] for r in everything]),
+        "prompt_tokens": percentiles([r.tokens["prompt"] for r in everything]),
+        "completion_tokens": percentiles([r.tokens["completion"] for r in everything]),
         "tokens_per_s_median": round(statistics.median(gen_rates), 1) if gen_rates else 0.0,
         "answers_with_citations": sum(bool(r.citations) for r in first),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),

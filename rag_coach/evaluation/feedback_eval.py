@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import statistics
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -29,6 +28,7 @@ from rag_coach import logistic
 from rag_coach.evaluation.answers import load_set
 from rag_coach.interview import mistakes as mistakes_mod
 from rag_coach.logistic import Logistic, split_of
+from rag_coach.stats import percentiles
 
 if TYPE_CHECKING:
     from rag_coach.services import Services
@@ -225,8 +225,7 @@ def summarise(records: list[dict[str, Any]], model: Logistic | None = None, bank
         "offtopic_by_kind": {k: f"{sum(r['status'] == 'refused' for r in offtopic if r['quality'] == k)}/"
                                 f"{sum(r['quality'] == k for r in offtopic)}" for k in sorted({r["quality"] for r in offtopic})},
         "invalid_refused": f"{sum(r['status'] == 'refused' for r in invalid)}/{len(invalid)}",
-        "seconds_per_grading_p50": round(statistics.median(timed), 1) if timed else None,
-        "seconds_per_grading_p95": round(sorted(timed)[int(0.95 * (len(timed) - 1))], 1) if timed else None,
+        **percentiles(timed, prefix="seconds_per_grading_p"),
         "mistake_model": model.fitted_on or "hand-set (not fitted)",
     }
     return report

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from rag_coach.stats import percentiles
 
 
 @dataclass
@@ -26,7 +26,7 @@ class Samples:
     def summary(self, seconds: float | None = None) -> dict[str, Any]:
         data: dict[str, Any] = {"requests": len(self.latencies_ms) + len(self.errors), "errors": len(self.errors)}
         if self.latencies_ms:
-            data.update({f"p{p}_ms": round(float(np.percentile(self.latencies_ms, p)), 1) for p in (50, 95)})
+            data.update(percentiles(self.latencies_ms, suffix="_ms"))
             data["max_ms"] = round(max(self.latencies_ms), 1)
         if seconds:
             data["per_s"] = round(len(self.latencies_ms) / seconds, 2)

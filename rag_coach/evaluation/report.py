@@ -19,6 +19,7 @@ import numpy as np
 from rag_coach.evaluation.answers import evaluate_answers, load_set
 from rag_coach.services import Services
 from rag_coach.settings import Settings
+from rag_coach.stats import percentiles
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +51,6 @@ def _spread(rows: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
     return rows[::step][:n]
 
 
-def _pct(values: list[float]) -> dict[str, float | None]:
-    if not values:
-        return {"p50": None, "p95": None}
-    return {"p50": round(float(np.percentile(values, 50)), 1), "p95": round(float(np.percentile(values, 95)), 1)}
-
-
 def run_variant(base: Settings, variant: Variant, shared: Services, sets: dict[str, list[dict[str, Any]]],
                 price_per_cpu_hour: float) -> dict[str, Any]:
     from rag_coach.evaluation.feedback_eval import grade_rows, summarise
@@ -76,7 +71,8 @@ def run_variant(base: Settings, variant: Variant, shared: Services, sets: dict[s
         "adapter": services.backend.info.adapter,
         "answers": answers,
         "feedback": {k: v for k, v in feedback.items() if k != "records"},
-        "latency_ms": {"first_token": _pct([t["first_token_ms"] for t in turns]), "total": _pct([t["total_ms"] for t in turns])},
+        "latency_ms": {"first_token": percentiles([t["first_token_ms"] for t in turns]),
+                       "total": percentiles([t["total_ms"] for t in turns])},
         "tokens_per_s": round(float(np.median(speeds)), 1) if speeds else None,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "cpu_s_per_1000_turns": round(cpu_per_1000, 0) if cpu_per_1000 else None,

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from rag_coach.generation.generate import GenerationReport, RoundIndex, nn_similarities
+from rag_coach.stats import percentiles
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
@@ -50,8 +51,7 @@ def bank_calibration(index: RoundIndex, threshold: float) -> dict[str, float]:
     nn = nn_similarities(index.vectors) if len(index.questions) else np.zeros(0)
     if not len(nn):
         return {}
-    p50, p95, p99 = np.percentile(nn, [50, 95, 99])
-    return {"nn_p50": round(float(p50), 4), "nn_p95": round(float(p95), 4), "nn_p99": round(float(p99), 4),
+    return {**percentiles(nn, (50, 95, 99), digits=4, prefix="nn_p"),
             "threshold_percentile": round(float(np.mean(nn < threshold) * 100), 1)}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +12,7 @@ import numpy as np
 
 from rag_coach.index.chunking import Chunk
 from rag_coach.index.embedding import Embedder
-from rag_coach.index.store import Generation, IndexDir
+from rag_coach.index.store import Generation, IndexDir, IndexError_
 from rag_coach.retrieval import fusion
 from rag_coach.retrieval.bm25 import BM25Index
 from rag_coach.retrieval.filters import Filters
@@ -118,14 +119,28 @@ class Retriever:
                 ranked.append((idx, 1.0 - float(distance)))
         return ranked
 
-    def _dense_scores_for(self, vector: np.ndarray, indices: list[int]) -> dict[int, float]:
-        if not indices:
+    def _stored(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The vectors Chroma holds for ``chunk_ids`` (ids it lacks are absent)."""
+        if not chunk_ids:
             return {}
-        got = self._collection.get(ids=[self.chunks[i].chunk_id for i in indices], include=["embeddings"])
-        return {
-            self._position[cid]: float(np.dot(np.asarray(emb, dtype=np.float32), vector))
-            for cid, emb in zip(got["ids"], got["embeddings"])
-        }
+        got = self._collection.get(ids=list(chunk_ids), include=["embeddings"])
+        return {cid: np.asarray(emb, dtype=np.float32) for cid, emb in zip(got["ids"], got["embeddings"])}
+
+    def embeddings(self, chunk_ids: Sequence[str]) -> np.ndarray:
+        """The stored (normalised) vectors of ``chunk_ids``, row i for ``chunk_ids[i]``.
+
+        :class:`IndexError_` if an id has no vector in this generation."""
+        stored = self._stored(chunk_ids)
+        missing = [cid for cid in chunk_ids if cid not in stored]
+        if missing:
+            raise IndexError_(f"no stored vector for {len(missing)} chunk(s), e.g. {missing[0]}: run `rag-coach ingest --rebuild`")
+        if not chunk_ids:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([stored[cid] for cid in chunk_ids])
+
+    def _dense_scores_for(self, vector: np.ndarray, indices: list[int]) -> dict[int, float]:
+        stored = self._stored([self.chunks[i].chunk_id for i in indices])
+        return {self._position[cid]: float(np.dot(emb, vector)) for cid, emb in stored.items()}
 
     def retrieve(
         self,

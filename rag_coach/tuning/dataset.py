@@ -37,6 +37,7 @@ from rag_coach.interview.grading import CHECK, Grader
 from rag_coach.interview.questions import QuestionBank
 from rag_coach.llm.base import Message
 from rag_coach.settings import Settings
+from rag_coach.stats import percentile
 from rag_coach.tuning.labels import check_targets, variants
 
 if TYPE_CHECKING:
@@ -181,7 +182,7 @@ def statistics_of(examples: list[dict[str, Any]], fmt: ServingFormat | None = No
         "by_source": dict(sorted(Counter(f"{e['task']}/{e['source']}" for e in examples if e["task"] == "check").items())),
         "questions": {s: len({e["question_id"] for e in examples if e["split"] == s}) for s in ("train", "validation")},
         "length_unit": unit,
-        "lengths": {t: {"min": min(v), "p90": sorted(v)[int(0.9 * (len(v) - 1))], "median": int(statistics.median(v)), "max": max(v)} for t, v in sorted(lengths.items())},
+        "lengths": {t: {"min": min(v), "p90": int(percentile(v, 90, "lower") or 0), "median": int(statistics.median(v)), "max": max(v)} for t, v in sorted(lengths.items())},
     }
 
 
