@@ -209,6 +209,19 @@ def settings(tmp_path: Path, mini_corpus: Path) -> Settings:
 
 
 @pytest.fixture(scope="session")
+def mini_index_settings(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
+    """The small test corpus ingested once per run, for tests that only read the index (a test that edits the
+    corpus or re-ingests takes ``settings`` and ingests its own)."""
+    from rag_coach.index.ingest import ingest
+
+    tmp = tmp_path_factory.mktemp("mini-index")
+    s = load_settings(corpus_dir=write_mini_corpus(tmp / "corpus"), index_dir=tmp / "index", data_dir=tmp / "data")
+    report = ingest(s, embedder=embedder)
+    assert not report.failed, report.failed
+    return s
+
+
+@pytest.fixture(scope="session")
 def shipped_settings(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
     """The shipped corpus ingested once into a temporary index (real Chroma, real embeddings)."""
     from rag_coach.index.ingest import ingest
@@ -233,6 +246,22 @@ def bank(shipped_bank_settings: Settings):
     from rag_coach.interview.questions import QuestionBank
 
     return QuestionBank.load(shipped_bank_settings)
+
+
+@pytest.fixture(scope="session")
+def qwen_gguf(model_cache: Path) -> Path:
+    """The default Qwen2.5-Coder-1.5B GGUF, pulled (or only verified: a sha256 pass over 1.1 GB) once per run."""
+    from rag_coach.llm import models
+
+    return models.pull(load_settings(), models.DEFAULT_MODEL)
+
+
+@pytest.fixture(scope="session")
+def gemma_gguf(model_cache: Path) -> Path:
+    """The 270M base GGUF (tuning and adapter tests), pulled or verified once per run."""
+    from rag_coach.llm import models
+
+    return models.pull(load_settings(), models.GEMMA_270M.key)
 
 
 def dedent(text: str) -> str:

@@ -11,15 +11,12 @@ import json
 import pytest
 
 from rag_coach.evaluation.report import QUICK, build_report, write_report
-from rag_coach.llm import models
-from rag_coach.settings import load_settings
 
 pytestmark = pytest.mark.model
 
 
-def test_quick_report_on_the_embedded_model(shipped_settings, tmp_path) -> None:
-    qwen = models.pull(load_settings())
-    settings = shipped_settings.model_copy(update={"llm": shipped_settings.llm.model_copy(update={"model_path": qwen})})
+def test_quick_report_on_the_embedded_model(shipped_settings, qwen_gguf, tmp_path) -> None:
+    settings = shipped_settings.model_copy(update={"llm": shipped_settings.llm.model_copy(update={"model_path": qwen_gguf})})
     report = build_report(settings, ["embedded"], quick=True)
     md, js = write_report(report, tmp_path / "report")
     assert report["sizes"]["coaching"] == QUICK["coaching"] and report["sizes"]["unanswerable"] == QUICK["unanswerable"]

@@ -11,7 +11,7 @@ from rag_coach.llm import models
 from rag_coach.llm.adapter import check_adapter, read_header
 from rag_coach.llm.base import LLMError
 from rag_coach.llm.embedded import EmbeddedBackend
-from rag_coach.llm.models import GEMMA_270M, QWEN
+from rag_coach.llm.models import GEMMA_270M
 from rag_coach.settings import load_settings
 from rag_coach.tuning.gguf_lora import random_lora, write_lora_gguf
 
@@ -20,14 +20,14 @@ PROMPT = [{"role": "user", "content": "Is Paris the capital of France? Reply yes
 
 
 @pytest.fixture(scope="session")
-def gemma() -> Path:
+def gemma(gemma_gguf: Path) -> Path:
     """The 270M base model, assembled once into the user's data folder (cached across runs)."""
-    return models.pull(load_settings(), GEMMA_270M.key)
+    return gemma_gguf
 
 
 @pytest.fixture(scope="session")
-def qwen_header() -> Path:
-    return models.pull(load_settings(), QWEN.key)
+def qwen_header(qwen_gguf: Path) -> Path:
+    return qwen_gguf
 
 
 def _p_yes(path: Path, adapter: Path | None = None) -> float:

@@ -14,11 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from rag_coach.llm import models, probe
+from rag_coach.llm import probe
 from rag_coach.llm.base import LLMError
-from rag_coach.llm.models import QWEN
 from rag_coach.llm.probe import ProbeCache, ProbeDecision, ProbeResult, choose_extra_buffers, run_probe
-from rag_coach.settings import load_settings
 
 REPO = Path(__file__).resolve().parents[2]
 SEGFAULT = [sys.executable, "-c", "import ctypes; ctypes.string_at(0)"]
@@ -121,11 +119,10 @@ def test_probe_decisions_round_trip(tmp_path: Path) -> None:
 
 
 @pytest.mark.model
-def test_the_real_model_decodes_with_this_build_and_it_has_no_amx_kernels() -> None:
+def test_the_real_model_decodes_with_this_build_and_it_has_no_amx_kernels(qwen_gguf: Path) -> None:
     """The smoke check itself: Qwen 1.5B loads and decodes with extra buffers in a child process, and
     the build from scripts/setup.sh left ggml's AMX kernels out (they fault on VMs that advertise AMX)."""
-    path = models.pull(load_settings(), QWEN.key)
-    result = run_probe(path, extra_buffers=True)
+    result = run_probe(qwen_gguf, extra_buffers=True)
     assert result.ok, result.detail
     assert result.detail.startswith("decoded 12 tokens") and result.prefill_tok_s > 0 and result.gen_tok_s > 0
     assert "AVX2 = 1" in result.system_info or "NEON = 1" in result.system_info

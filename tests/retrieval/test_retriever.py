@@ -1,11 +1,13 @@
-"""Retrieval over a real index: modes, filters (no cross-company leak), BM25 exactness."""
+"""Retrieval over a real index: modes, filters (no cross-company leak), BM25 exactness.
+
+Every test here only reads the index, so they share one ingest of the small test corpus (``mini_index_settings``)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from rag_coach.index.ingest import ingest
+from rag_coach.index.errors import IndexError_
 from rag_coach.retrieval.bm25 import BM25Index, tokenize
 from rag_coach.retrieval.filters import Filters
 from rag_coach.retrieval.retriever import Retriever
@@ -23,10 +25,9 @@ QUERIES = [
 ]
 
 
-@pytest.fixture()
-def retriever(settings: Settings, embedder):
-    ingest(settings, embedder=embedder)
-    r = Retriever(settings, embedder=embedder)
+@pytest.fixture(scope="module")
+def retriever(mini_index_settings: Settings, embedder):
+    r = Retriever(mini_index_settings, embedder=embedder)
     yield r
     r.close()
 
@@ -101,8 +102,8 @@ def test_rrf_option_through_the_retriever(retriever: Retriever) -> None:
     assert veto[0].chunk.section == "Bar Raiser"
 
 
-def test_bm25_parameters_come_from_the_settings(settings: Settings, embedder) -> None:
-    ingest(settings, embedder=embedder)
+def test_bm25_parameters_come_from_the_settings(mini_index_settings: Settings, embedder) -> None:
+    settings = mini_index_settings
     flat = updated(settings, retrieval={"bm25_k1": 0.9, "bm25_b": 0.0})
     default, tuned = Retriever(settings, embedder=embedder), Retriever(flat, embedder=embedder)
     try:
@@ -114,3 +115,15 @@ def test_bm25_parameters_come_from_the_settings(settings: Settings, embedder) ->
     finally:
         default.close()
         tuned.close()
+
+
+def test_stored_embeddings_in_the_asked_order(retriever: Retriever, embedder) -> None:
+    ids = [c.chunk_id for c in retriever.chunks]
+    vectors = retriever.embeddings(ids)
+    assert vectors.shape == (len(ids), 384) and np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert np.allclose(retriever.embeddings(ids[::-1]), vectors[::-1])
+    first = retriever.chunks[0]
+    assert float(vectors[0] @ embedder.embed_documents([first.embed_text()])[0]) > 0.999  # the chunk's own vector
+    assert retriever.embeddings([]).shape[0] == 0
+    with pytest.raises(IndexError_, match="no stored vector"):
+        retriever.embeddings([ids[0], "no-such-chunk"])

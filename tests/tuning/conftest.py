@@ -1,4 +1,4 @@
-"""Fixtures for the tuning tests: the 270M base GGUF (pulled once, cached); bank fixtures live in tests/conftest.py."""
+"""Fixtures for the tuning tests: the 270M base GGUF (tests/conftest.py pulls it once); bank fixtures live there too."""
 
 from __future__ import annotations
 
@@ -6,12 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from rag_coach.llm import models
-from rag_coach.llm.models import GEMMA_270M
-from rag_coach.settings import load_settings
-
 
 @pytest.fixture(scope="session")
-def gemma() -> Path:
+def gemma(gemma_gguf: Path) -> Path:
     """The 270M base model in the user's data folder (assembled once by `models pull`, then only verified)."""
-    return models.pull(load_settings(), GEMMA_270M.key)
+    return gemma_gguf
