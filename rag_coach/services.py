@@ -19,6 +19,7 @@ from rag_coach.retrieval.retriever import Retriever
 from rag_coach.settings import Settings
 
 if TYPE_CHECKING:
+    from rag_coach.generation.generate import QuestionGenerator
     from rag_coach.practice import PracticeService
     from rag_coach.progress.store import ProgressStore
     from rag_coach.interview.questions import QuestionBank
@@ -35,6 +36,7 @@ class Services:
     embedder_override: Embedder | None = None
     gate_override: GateModel | None = None
     retriever_override: Retriever | None = None  # e.g. one loaded index shared by several variants
+    generator_override: QuestionGenerator | None = None
 
     @cached_property
     def registry(self) -> Registry:
@@ -68,6 +70,16 @@ class Services:
         from rag_coach.interview.questions import QuestionBank
 
         return QuestionBank.load(self.settings)
+
+    @cached_property
+    def generator(self) -> QuestionGenerator:
+        """`questions generate`: the bank, embedder and model; the index only when passages are fetched."""
+        if self.generator_override is not None:
+            return self.generator_override
+        from rag_coach.generation.generate import QuestionGenerator
+
+        return QuestionGenerator(self.question_bank, self.embedder, self.backend, self.settings.generation,
+                                 retriever=lambda: self.retriever)
 
     @cached_property
     def interviews(self) -> InterviewService:

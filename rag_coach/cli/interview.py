@@ -20,6 +20,7 @@ from rag_coach.cli.common import (
     _llm_overrides,
     _settings,
 )
+from rag_coach.documents.models import DIFFICULTIES
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
@@ -66,12 +67,12 @@ def cmd_questions_generate(args: argparse.Namespace) -> int:
     import yaml
 
     from rag_coach.generation.bank_file import AppendError, append_questions
-    from rag_coach.generation.generate import GenerationError, QuestionGenerator, question_dict
+    from rag_coach.generation.generate import GenerationError, question_dict
     from rag_coach.generation.metrics import compute_metrics, format_metrics
     from rag_coach.services import Services
 
     services = Services(_llm_overrides(args, _settings(args)))
-    generator = QuestionGenerator(services)
+    generator = services.generator
     try:
         generator.check_request(args.company, args.round, args.topic, args.difficulty)
         services.backend.check()
@@ -96,7 +97,7 @@ def cmd_questions_generate(args: argparse.Namespace) -> int:
             print("not appended", file=sys.stderr)
         else:
             try:
-                total = append_questions(target, report.accepted, args.company, generator.bank.registry,
+                total = append_questions(target, report.accepted, args.company, services.question_bank.registry,
                                          services.settings.max_file_bytes, services.settings.corpus_dir)
             except AppendError as exc:
                 print(f"error: {exc}", file=sys.stderr)
@@ -134,9 +135,10 @@ def add_questions_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--company", required=True, help="company slug (or general)")
     p.add_argument("--round", required=True, help="a concrete round, e.g. coding")
     p.add_argument("--topic", required=True, help="a topic of the round (registry.yaml topics)")
-    p.add_argument("--difficulty", default="medium", choices=["easy", "medium", "hard"])
+    p.add_argument("--difficulty", default="medium", choices=DIFFICULTIES)
     p.add_argument("-n", type=int, default=1, help="how many questions to generate (default 1)")
-    p.add_argument("--max-attempts", type=int, default=3, help="model calls per question before giving up")
+    p.add_argument("--max-attempts", type=int, help="model calls per question before giving up "
+                   "(setting generation.max_attempts, default 3)")
     p.add_argument("--append-to", help="append accepted questions to this bank YAML file (asks first)")
     p.add_argument("--yes", action="store_true", help="append without asking")
     p.set_defaults(func=cmd_questions_generate)

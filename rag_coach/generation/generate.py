@@ -8,10 +8,11 @@ Each wanted question is one constrained-JSON call to the chat backend (schema fr
 2. near-duplicate check: cosine similarity (all-MiniLM-L6-v2, normalised) of the new prompt to every
    bank prompt of the same round (all companies) and to the questions already accepted in this batch.
 
-A rejected or invalid reply is regenerated (up to ``max_attempts`` calls per wanted question); a
-question that never passes is reported as missing, never accepted.
+A rejected or invalid reply is regenerated (up to ``max_attempts`` calls per wanted question, each retry a
+little hotter); a question that never passes is reported as missing, never accepted. Every knob lives in
+:class:`~rag_coach.settings.GenerationSettings`; :class:`~rag_coach.services.Services` builds the generator.
 
-Duplicate threshold: **0.85** (``DEFAULT_THRESHOLD``), calibrated on the shipped bank (474 questions).
+Duplicate threshold: **0.85** (``settings.generation.duplicate_threshold``), calibrated on the shipped bank (474 questions).
 The nearest-neighbour similarity of each bank prompt to the other prompts of its round has median
 0.63, 90th percentile 0.82, 95th 0.87 and 99th 0.92. Reading the pairs: every pair at or above 0.85
 is the same question re-worded for another company (collaborative editor 0.93, web crawler 0.88,
@@ -29,10 +30,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import jsonschema
 import numpy as np
@@ -40,14 +40,18 @@ from pydantic import ValidationError
 
 from rag_coach.documents.models import Question
 from rag_coach.generation import prompting
+from rag_coach.index.embedding import Embedder
 from rag_coach.index.store import IndexError_
 from rag_coach.interview.feedback import parse_json
 from rag_coach.interview.questions import QuestionBank
-from rag_coach.llm.base import LLMError, Usage
+from rag_coach.llm.base import ChatBackend, LLMError, Usage
+from rag_coach.settings import GenerationSettings
+
+if TYPE_CHECKING:
+    from rag_coach.retrieval.retriever import Retriever
 
 log = logging.getLogger(__name__)
 
-DEFAULT_THRESHOLD = 0.85
 Status = Literal["accepted", "invalid", "duplicate_bank", "duplicate_batch", "error"]
 
 
@@ -132,20 +136,27 @@ def nn_similarities(vectors: np.ndarray) -> np.ndarray:
 
 
 class QuestionGenerator:
-    def __init__(self, services: Any, threshold: float = DEFAULT_THRESHOLD, max_tokens: int = 700,
-                 temperature: float = 0.7) -> None:
-        self.services = services
-        self.threshold = threshold
-        self.max_tokens = max_tokens
-        self.temperature = temperature
+    """Generates grounded, validated, non-duplicate questions for one bank.
+
+    ``retriever`` is called when company-guide passages are wanted (so a missing index costs a note, not the
+    run); ``settings`` is the ``generation`` section of the one Settings object.
+    """
+
+    def __init__(self, bank: QuestionBank, embedder: Embedder, backend: ChatBackend, settings: GenerationSettings,
+                 retriever: Callable[[], Retriever]) -> None:
+        self.bank = bank
+        self.embedder = embedder
+        self.backend = backend
+        self.settings = settings
+        self.retriever = retriever
         self._rounds: dict[str, RoundIndex] = {}
 
-    @cached_property
-    def bank(self) -> QuestionBank:
-        return self.services.question_bank
+    @property
+    def threshold(self) -> float:
+        return self.settings.duplicate_threshold
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        return self.services.embedder.embed_documents([prompting.one_line(t) for t in texts])
+        return self.embedder.embed_documents([prompting.one_line(t) for t in texts])
 
     def round_index(self, round: str) -> RoundIndex:
         if round not in self._rounds:
@@ -166,13 +177,16 @@ class QuestionGenerator:
         if difficulty not in reg.difficulties:
             raise GenerationError(f"difficulty must be one of {', '.join(reg.difficulties)}")
 
-    def passages(self, company: str, round: str, topic: str, report: GenerationReport, k: int = 2) -> list[str]:
+    def passages(self, company: str, round: str, topic: str, report: GenerationReport) -> list[str]:
         """1-2 company-guide passages for the round/topic; none (with a note) when there is no index."""
         from rag_coach.retrieval.filters import Filters
 
+        if not self.settings.passages:
+            return []
         query = f"{topic.replace('_', ' ')} {self.bank.registry.round_name(round)} interview: what interviewers look for"
         try:
-            hits = self.services.retriever.retrieve(query, Filters(company=company, round=round, kind="company_guide"), top_k=k)
+            hits = self.retriever().retrieve(query, Filters(company=company, round=round, kind="company_guide"),
+                                             top_k=self.settings.passages)
         except IndexError_ as exc:
             report.notes.append(f"no company-guide passages (index unavailable: {exc})")
             log.warning("generation without company-guide passages: %s", exc)
@@ -208,8 +222,8 @@ class QuestionGenerator:
     def _call(self, messages: list[dict[str, str]], schema: dict[str, Any], attempt: Attempt, temperature: float) -> str:
         usage = Usage()
         start = time.perf_counter()
-        text = "".join(self.services.backend.stream_chat(messages, max_tokens=self.max_tokens, temperature=temperature,
-                                                         json_schema=schema, usage=usage))
+        text = "".join(self.backend.stream_chat(messages, max_tokens=self.settings.max_tokens, temperature=temperature,
+                                                json_schema=schema, usage=usage))
         attempt.seconds = round(time.perf_counter() - start, 2)
         attempt.prompt_tokens, attempt.completion_tokens, attempt.truncated = (
             usage.prompt_tokens, usage.completion_tokens, usage.truncated)
@@ -233,7 +247,10 @@ class QuestionGenerator:
         return False
 
     def generate(self, company: str, round: str, topic: str, difficulty: str = "medium", n: int = 1,
-                 max_attempts: int = 3) -> GenerationReport:
+                 max_attempts: int | None = None) -> GenerationReport:
+        """``n`` questions, each given up to ``max_attempts`` model calls (default: the setting)."""
+        max_attempts = max_attempts or self.settings.max_attempts
+        knobs = self.settings
         self.check_request(company, round, topic, difficulty)
         report = GenerationReport(company, round, topic, difficulty, n, self.threshold)
         index = self.round_index(round)
@@ -241,8 +258,9 @@ class QuestionGenerator:
         reg = self.bank.registry
         batch: list[tuple[Question, np.ndarray]] = []
         for slot in range(n):
-            examples = prompting.pick_examples(self.bank, company, round, topic, difficulty, offset=slot * 2)
-            mistakes = prompting.candidate_mistakes(self.bank, round, topic, examples)
+            examples = prompting.pick_examples(self.bank, company, round, topic, difficulty, k=knobs.examples,
+                                               offset=slot * 2)
+            mistakes = prompting.candidate_mistakes(self.bank, round, topic, examples, knobs.candidate_mistakes)
             principles = prompting.company_principles(self.bank, company) if round == "behavioral" else []
             schema = prompting.generation_schema([m.id for m in mistakes], principles)
             avoid: list[str] = [q.prompt for q, _ in batch]
@@ -255,7 +273,7 @@ class QuestionGenerator:
                     messages[-1]["content"] += "\n" + prompting.RETRY.format(reason=retry_note)
                 attempt = Attempt(slot + 1, number, "invalid")
                 report.attempts.append(attempt)
-                temperature = min(1.0, self.temperature + 0.1 * (number - 1))
+                temperature = min(1.0, knobs.temperature + knobs.retry_temperature_step * (number - 1))
                 try:
                     text = self._call(messages, schema, attempt, temperature)
                 except LLMError as exc:

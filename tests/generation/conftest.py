@@ -1,4 +1,4 @@
-"""Fixtures for generation tests: the shipped bank with FakeLLM as the backend, and reply builders."""
+"""Fixtures for generation tests: the shipped bank (tests/conftest.py) with FakeLLM as the backend, and reply builders."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ import pytest
 
 from rag_coach.generation.generate import QuestionGenerator
 from rag_coach.services import Services
-from rag_coach.settings import Settings, load_settings
-from tests.conftest import SHIPPED_CORPUS
+from rag_coach.settings import Settings
 from tests.fakes import FakeLLM
 
 HINTS = ["Which values have you already seen?", "Could a map answer that in O(1)?",
@@ -36,13 +35,6 @@ def reply(prompt: str = NOVEL_A, *, hints: list[str] | None = None, mistake_ids:
 
 
 @pytest.fixture(scope="session")
-def shipped_plain_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """The shipped corpus with an empty index folder (no retrieval: the generator notes it and goes on)."""
-    tmp = tmp_path_factory.mktemp("gen")
-    return load_settings(corpus_dir=SHIPPED_CORPUS, index_dir=tmp / "index", data_dir=tmp / "data")
-
-
-@pytest.fixture(scope="session")
 def _shared_fake() -> FakeLLM:
     return FakeLLM([reply()])
 
@@ -56,14 +48,11 @@ def fake(_shared_fake: FakeLLM) -> FakeLLM:
 
 
 @pytest.fixture(scope="session")
-def services(shipped_plain_settings: Settings, _shared_fake: FakeLLM, embedder) -> Services:
-    return Services(shipped_plain_settings, backend_override=_shared_fake, embedder_override=embedder)
-
-
-@pytest.fixture(scope="session")
-def generator(services: Services) -> QuestionGenerator:
-    """Shared so each round's bank prompts are embedded once per test run (~30 s for coding on 2 busy cores)."""
-    return QuestionGenerator(services)
+def generator(shipped_bank_settings: Settings, bank, _shared_fake: FakeLLM, embedder) -> QuestionGenerator:
+    """Shared so each round's bank prompts are embedded once per test run (~30 s for coding on 2 busy cores); the
+    session's shipped bank, and an empty index (no retrieval: the generator notes it and goes on)."""
+    services = Services(shipped_bank_settings, backend_override=_shared_fake, embedder_override=embedder)
+    return QuestionGenerator(bank, embedder, _shared_fake, shipped_bank_settings.generation, lambda: services.retriever)
 
 
 def user_message(request: dict[str, Any]) -> str:

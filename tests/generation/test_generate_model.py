@@ -7,20 +7,15 @@ import re
 import pytest
 
 from rag_coach.documents.models import Question
-from rag_coach.generation.generate import QuestionGenerator
-from rag_coach.llm import models
 from rag_coach.services import Services
-from rag_coach.settings import load_settings
+from rag_coach.settings import updated
 
 pytestmark = pytest.mark.model
 
 
-def test_real_model_generates_a_valid_question(shipped_plain_settings, embedder) -> None:
-    qwen = models.pull(load_settings())
-    settings = shipped_plain_settings.model_copy(
-        update={"llm": shipped_plain_settings.llm.model_copy(update={"model_path": qwen})})
-    services = Services(settings, embedder_override=embedder)
-    report = QuestionGenerator(services).generate("amazon", "behavioral", "ownership", "medium", n=1, max_attempts=3)
+def test_real_model_generates_a_valid_question(shipped_bank_settings, qwen_gguf, embedder) -> None:
+    services = Services(updated(shipped_bank_settings, llm={"model_path": qwen_gguf}), embedder_override=embedder)
+    report = services.generator.generate("amazon", "behavioral", "ownership", "medium", n=1, max_attempts=3)
     assert len(report.accepted) == 1, report.to_dict()
     q = report.accepted[0]
     assert re.fullmatch(r"q\.amazon\.behavioral\.gen_[0-9a-f]{8}", q.id) and q.source == "generated"
