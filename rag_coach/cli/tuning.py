@@ -20,7 +20,7 @@ def cmd_tune_dataset(args: argparse.Namespace) -> int:
     try:
         from rag_coach.tuning.chat import ServingFormat, resolve_base
 
-        fmt = ServingFormat(resolve_base(args.base, download=False))
+        fmt = ServingFormat(resolve_base(args.base, settings, download=False))
     except Exception as exc:  # noqa: BLE001 - token counts are optional; characters otherwise
         log.warning("no tokenizer (%s); lengths in characters", exc)
     stats = statistics_of(examples, fmt)
@@ -36,7 +36,7 @@ def cmd_tune_train(args: argparse.Namespace) -> int:
                          lr=args.lr, max_length=args.max_length, batch_size=args.batch_size,
                          tasks=tuple(t for t in (args.tasks or "").split(",") if t), limit=args.limit,
                          eval_examples=args.eval_examples, seed=args.seed)
-    report = train(resolve_base(args.base), Path(args.dataset), Path(args.out), config)
+    report = train(resolve_base(args.base, _settings(args)), Path(args.dataset), Path(args.out), config)
     text = (f"{report.examples} examples ({report.skipped_too_long} too long), {config.steps} steps at {report.seconds_per_step} s/step "
             f"on {report.device}; loss {report.log[0]['loss']} -> {report.log[-1]['loss']}; "
             f"validation loss {report.val_loss_before} -> {report.val_loss_after}\nadapter: {report.out}")
@@ -48,7 +48,7 @@ def cmd_tune_export(args: argparse.Namespace) -> int:
     from rag_coach.tuning.chat import resolve_base
     from rag_coach.tuning.export import export
 
-    base = resolve_base(args.base)
+    base = resolve_base(args.base, _settings(args))
     path = export(Path(args.adapter), base, Path(args.out))
     data: dict[str, Any] = {"out": str(path)}
     if args.verify_layout:

@@ -16,17 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from rag_coach.llm.base import LLMError, Message
+from rag_coach.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-def resolve_base(base: str | Path, download: bool = True) -> Path:
-    """A model key (``gemma3-270m``, ``qwen2.5-coder-1.5b-instruct``; pulled and verified) or a path to a GGUF file."""
+def resolve_base(base: str | Path, settings: Settings, download: bool = True) -> Path:
+    """A model key (``gemma3-270m``, ``qwen2.5-coder-1.5b-instruct``; pulled into and verified in the models folder
+    of ``settings``) or a path to a GGUF file."""
     from rag_coach.llm.models import MODELS, model_path, pull
-    from rag_coach.settings import load_settings
 
     if str(base) in MODELS:
-        settings = load_settings()
         if not download and not model_path(settings, MODELS[str(base)]).is_file():
             raise LLMError(f"{base} is not downloaded: run `rag-coach models pull {base}`")
         return pull(settings, str(base))
