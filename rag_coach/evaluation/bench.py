@@ -30,8 +30,8 @@ from rag_coach.settings import RETRIEVAL_MODES, Settings
 from rag_coach.stats import percentiles
 
 COLD_START = (
-    "import time,sys; t=time.perf_counter(); from rag_coach.settings import load_settings; "
-    "from rag_coach.retrieval.retriever import Retriever; r=Retriever(load_settings(index_dir=sys.argv[1])); "
+    "import time,sys; t=time.perf_counter(); from rag_coach.settings import Settings; "
+    "from rag_coach.retrieval.retriever import Retriever; r=Retriever(Settings.model_validate_json(sys.argv[1])); "
     "r.retrieve('how does the bar raiser work'); print(time.perf_counter()-t)"
 )
 
@@ -86,7 +86,7 @@ def bench_retrieval(settings: Settings, sizes: list[int] | None = None, runs: in
                 fh.write(f"\n\nBenchmark edit {i}: one more paragraph to re-embed.\n")
             edits.append(ingest(s, embedder=embedder).seconds)
         report["reingest_one_file_s"] = {"median": round(statistics.median(edits), 2), "file": target.name}
-        colds = [float(subprocess.run([sys.executable, "-c", COLD_START, str(s.index_dir)], capture_output=True,
+        colds = [float(subprocess.run([sys.executable, "-c", COLD_START, s.model_dump_json()], capture_output=True,
                                       text=True, check=True).stdout.strip()) for _ in range(min(runs, 3))]
         report["cold_start_s"] = {"median": round(statistics.median(colds), 2), "runs": len(colds)}
         retriever = Retriever(s, embedder=embedder)

@@ -30,9 +30,9 @@ log = logging.getLogger(__name__)
 RATE = 16_000
 _CHILD = """
 import json, resource, sys, time
-from rag_coach.settings import load_settings
+from rag_coach.settings import Settings
 from rag_coach.voice.transcribe import Transcriber
-t = Transcriber(load_settings())
+t = Transcriber(Settings.model_validate_json(sys.argv[2]))
 began = time.perf_counter(); t.load(); load_s = time.perf_counter() - began
 result = t.transcribe(sys.argv[1])
 print(json.dumps({"load_s": load_s, "seconds": result.seconds, "audio_s": result.duration_s, "text": result.text,
@@ -105,10 +105,10 @@ def build_clip(clips_dir: Path, seconds: float, out: Path) -> str:
 
 
 def _child(clip: Path, settings: Settings) -> dict[str, Any]:
-    env = {**os.environ, "RAG_COACH_DATA_DIR": str(settings.data_dir), "HF_HUB_OFFLINE": "1"}
-    if settings.voice.model_path:
-        env["RAG_COACH_VOICE__MODEL_PATH"] = str(settings.voice.model_path)
-    done = subprocess.run([sys.executable, "-c", _CHILD, str(clip)], capture_output=True, text=True, env=env)
+    """One transcription in a fresh process, with exactly these settings (passed whole, as JSON)."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-c", _CHILD, str(clip), settings.model_dump_json()], capture_output=True,
+                          text=True, env=env)
     if done.returncode != 0:
         raise RuntimeError(f"transcription child failed: {(done.stderr or '').strip().splitlines()[-1:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
