@@ -23,9 +23,9 @@ from rag_coach.cli.common import (
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from rag_coach.interview.feedback import render_markdown
     from rag_coach.interview.questions import QuestionBankError
     from rag_coach.services import Services
+    from rag_coach.ui.feedback_view import render_markdown
 
     services = Services(_llm_overrides(args, _settings(args)))
     bank = services.question_bank
@@ -54,7 +54,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
             from rag_coach.voice.delivery import render_markdown as delivery_markdown
 
             text = f"{text}\n\n{delivery_markdown(spoken.delivery)}"
-        _emit(args, {**result.feedback, **voice}, text)
+        _emit(args, {**result.feedback.model_dump(mode="json"), **voice}, text)
         return EXIT_OK
     if args.json:
         print(json.dumps({**result.to_dict(), **voice}, ensure_ascii=False, indent=2))

@@ -23,7 +23,7 @@ import numpy as np
 from rag_coach.documents.models import Question
 from rag_coach.interview import mistakes as mistakes_mod
 from rag_coach.interview.answer_text import answer_units
-from rag_coach.interview.feedback import Checks, dimensions_for, finalize
+from rag_coach.interview.feedback import Checks, Feedback, dimensions_for, finalize
 from rag_coach.interview.questions import QuestionBank
 from rag_coach.interview.scoring import PRIOR, credit
 from rag_coach.llm.base import ChatBackend, LLMError, Message
@@ -49,7 +49,7 @@ NULL_CACHE = 4096  # content-free checks kept (they depend only on the question 
 @dataclass
 class GradeResult:
     status: Status
-    feedback: dict[str, Any] | None = None
+    feedback: Feedback | None = None
     reason: str = ""
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -57,7 +57,8 @@ class GradeResult:
     checks: dict[str, Any] | None = None  # P(yes) per rubric item, dimension and mistake, for evaluation
 
     def to_dict(self) -> dict[str, Any]:
-        data = {"status": self.status, "reason": self.reason, "feedback": self.feedback, "notes": self.notes,
+        data = {"status": self.status, "reason": self.reason,
+                "feedback": self.feedback.model_dump(mode="json") if self.feedback is not None else None, "notes": self.notes,
                 "seconds": round(self.seconds, 2)}
         if self.screen is not None:
             data["screen"] = self.screen
