@@ -6,7 +6,6 @@ The glue between the interview service, the progress store and the recommender; 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,17 +52,9 @@ class PracticeService:
     def finish(self, profile: str, started: Started, answer: str, code: str = "") -> GradeResult:
         result = self.interviews.finish(started.session, answer, code)
         if result.status == "ok" and result.feedback is not None:
-            stored = {**result.feedback, "delivery": started.delivery} if started.delivery else result.feedback
-            self.store.record(profile, started.session.question, stored, started.started_utc,
-                              dt.datetime.now(dt.timezone.utc))
+            self.store.record(profile, started.session.question, result.feedback, started.started_utc,
+                              dt.datetime.now(dt.timezone.utc), delivery=started.delivery)
         return result
-
-    def feedback_markdown(self, result: GradeResult) -> str:
-        """The feedback view. Every string the model wrote is shown as text (no HTML, links or images):
-        :func:`~rag_coach.interview.feedback.render_markdown` does the escaping."""
-        from rag_coach.interview.feedback import render_markdown
-
-        return render_markdown(result.feedback, self.bank) if result.feedback is not None else ""
 
     @staticmethod
     def feedback_file(result: GradeResult, folder: Path, session_id: str) -> Path | None:
@@ -71,5 +62,5 @@ class PracticeService:
             return None
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"feedback-{session_id}.json"
-        path.write_text(json.dumps(result.feedback, indent=2, ensure_ascii=False), encoding="utf-8")
+        path.write_text(result.feedback.model_dump_json(indent=2), encoding="utf-8")
         return path

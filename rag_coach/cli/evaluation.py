@@ -21,18 +21,15 @@ def cmd_eval_retrieval(args: argparse.Namespace) -> int:
 
 def cmd_eval_feedback(args: argparse.Namespace) -> int:
     from rag_coach.evaluation.feedback_eval import fit_mistakes, format_report, grade_rows, load_rows, select_rows, summarise
-    from rag_coach.interview.questions import QuestionBank
 
     settings = _llm_overrides(args, _settings(args))
     if args.from_records:
         records = json.loads(Path(args.from_records).read_text(encoding="utf-8"))
-        bank = QuestionBank.load(settings)
     else:
         from rag_coach.services import Services
 
         services = Services(settings)
         records = grade_rows(services, select_rows(load_rows(), args.limit))
-        bank = services.question_bank
         if args.records:
             Path(args.records).write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     model = None
@@ -42,7 +39,7 @@ def cmd_eval_feedback(args: argparse.Namespace) -> int:
         model = fit_mistakes(records)
         target = Path(str(resources.files("rag_coach.interview") / "mistakes.json"))
         model.save(target)
-    report = summarise(records, model, bank)
+    report = summarise(records, model)
     _emit(args, report, format_report(report))
     return EXIT_OK
 

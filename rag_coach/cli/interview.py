@@ -24,9 +24,9 @@ from rag_coach.documents.models import DIFFICULTIES
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from rag_coach.interview.feedback import render_markdown
     from rag_coach.interview.questions import QuestionBankError
     from rag_coach.services import Services
+    from rag_coach.ui.feedback_view import render_markdown
 
     services = Services(_llm_overrides(args, _settings(args)))
     bank = services.question_bank
@@ -55,7 +55,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
             from rag_coach.voice.delivery import render_markdown as delivery_markdown
 
             text = f"{text}\n\n{delivery_markdown(spoken.delivery)}"
-        _emit(args, {**result.feedback, **voice}, text)
+        _emit(args, {**result.feedback.model_dump(mode="json"), **voice}, text)
         return EXIT_OK
     if args.json:
         print(json.dumps({**result.to_dict(), **voice}, ensure_ascii=False, indent=2))

@@ -60,7 +60,7 @@ def run_variant(base: Settings, variant: Variant, shared: Services, sets: dict[s
     services.backend.check()
     started = time.perf_counter()
     answers = evaluate_answers(services.coach, sets["coaching"], sets["unanswerable"])
-    feedback = summarise(grade_rows(services, sets["graded"]), None, services.question_bank) if sets["graded"] else {}
+    feedback = summarise(grade_rows(services, sets["graded"])) if sets["graded"] else {}
     turns = answers.pop("records")
     speeds = [t["completion"] / max(1e-3, (t["total_ms"] - t["first_token_ms"]) / 1000) for t in turns if t["completion"] > 1]
     cpu = [t["cpu_s"] for t in turns]

@@ -42,7 +42,6 @@ from rag_coach.documents.models import Question
 from rag_coach.generation import prompting
 from rag_coach.index.embedding import Embedder
 from rag_coach.index.store import IndexError_
-from rag_coach.interview.feedback import parse_json
 from rag_coach.interview.questions import QuestionBank
 from rag_coach.llm.base import ChatBackend, LLMError, Usage
 from rag_coach.settings import GenerationSettings
@@ -196,7 +195,7 @@ class QuestionGenerator:
 
     def parse(self, text: str, schema: dict[str, Any], company: str, round: str, topic: str, difficulty: str) -> Question:
         """The reply as a validated Question; ValueError naming the first problem otherwise."""
-        obj, error = parse_json(text)
+        obj, error = prompting.parse_json(text)
         if error is not None:
             raise ValueError(error)
         try:

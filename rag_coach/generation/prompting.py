@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -120,3 +121,15 @@ def build_messages(
         lines += [f"- {one_line(a)[:160]}" for a in avoid]
     lines.append("JSON: prompt, rubric[2-6], hints[3], follow_ups[2-4], mistake_ids[]")
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "\n".join(lines)}]
+
+
+def parse_json(text: str) -> tuple[Any, str | None]:
+    """Parse the model's reply (tolerating a Markdown fence); returns (object, error)."""
+    body = text.strip()
+    fence = re.match(r"^```(?:json)?\s*(.*?)\s*```$", body, re.S)
+    if fence:
+        body = fence.group(1)
+    try:
+        return json.loads(body, strict=False), None
+    except json.JSONDecodeError as exc:
+        return None, f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"

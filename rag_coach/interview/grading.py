@@ -23,7 +23,7 @@ import numpy as np
 from rag_coach.documents.models import Question
 from rag_coach.interview import mistakes as mistakes_mod
 from rag_coach.interview.answer_text import answer_units
-from rag_coach.interview.feedback import Checks, dimensions_for, finalize
+from rag_coach.interview.feedback import Checks, Feedback, dimensions_for, finalize
 from rag_coach.interview.questions import QuestionBank
 from rag_coach.interview.scoring import PRIOR, credit
 from rag_coach.llm.base import ChatBackend, LLMError, Message
@@ -44,12 +44,13 @@ SYSTEM = (
 CHECK = "\n\nCheck: {text}\nDoes the answer do this? Reply yes or no."
 NULL_ANSWER = "I am not sure."  # the content-free answer each check is also asked with (scoring's baseline)
 NULL_CACHE = 4096  # content-free checks kept (they depend only on the question and the check)
+VECTOR_CACHE = 2048  # embedded texts kept (rubric items, mistakes, answer sentences)
 
 
 @dataclass
 class GradeResult:
     status: Status
-    feedback: dict[str, Any] | None = None
+    feedback: Feedback | None = None
     reason: str = ""
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -57,7 +58,8 @@ class GradeResult:
     checks: dict[str, Any] | None = None  # P(yes) per rubric item, dimension and mistake, for evaluation
 
     def to_dict(self) -> dict[str, Any]:
-        data = {"status": self.status, "reason": self.reason, "feedback": self.feedback, "notes": self.notes,
+        data = {"status": self.status, "reason": self.reason,
+                "feedback": self.feedback.model_dump(mode="json") if self.feedback is not None else None, "notes": self.notes,
                 "seconds": round(self.seconds, 2)}
         if self.screen is not None:
             data["screen"] = self.screen
@@ -76,6 +78,7 @@ class Grader:
         self.settings = settings.interview
         self.embedder = embedder  # picks evidence sentences; without it, keyword overlap does
         self._nulls: OrderedDict[str, float] = OrderedDict()
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
     # -- prompt ---------------------------------------------------------------------------------
     def units(self, answer: str, code: str = "", follow_ups: Sequence[tuple[str, str]] = ()) -> list[str]:
@@ -150,14 +153,28 @@ class Grader:
 
     @property
     def _embed(self):
-        return self.embedder.embed_documents if self.embedder is not None else None
+        return self._cached_embed if self.embedder is not None else None
+
+    def _cached_embed(self, texts: list[str]) -> np.ndarray:
+        """The embedder, remembering vectors by text: one grading embeds the rubric, the mistakes and the
+        answer for evidence, the shortlist and the mistake features; question texts recur across gradings."""
+        assert self.embedder is not None
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            for text, vector in zip(missing, self.embedder.embed_documents(missing)):
+                self._vectors[text] = vector
+        for text in texts:
+            self._vectors.move_to_end(text)
+        while len(self._vectors) > VECTOR_CACHE:
+            self._vectors.popitem(last=False)
+        return np.stack([self._vectors[t] for t in texts]) if texts else np.zeros((0, 0))
 
     def _best_units(self, units: list[str], targets: list[str]) -> list[str]:
         """For each target text, the answer sentence most similar to it ("" for an empty answer)."""
         if not units:
             return [""] * len(targets)
         if self.embedder is not None:
-            vectors = self.embedder.embed_documents([*units, *targets])
+            vectors = self._cached_embed([*units, *targets])
             vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
             sims = vectors[len(units):] @ vectors[: len(units)].T
             return [units[int(i)] for i in sims.argmax(axis=1)]

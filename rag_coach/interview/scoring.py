@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
 
 from rag_coach.interview.answer_text import dimension_of
 
@@ -98,15 +97,12 @@ def dimension_scores(rubric: Sequence[str], rubric_p: Sequence[float], dimension
     return scores
 
 
-def apply_hint_penalty(feedback: dict[str, Any], round: str, hints_used: int) -> dict[str, Any]:
-    """Copy of ``feedback`` with the round's key dimension lowered by one point per hint, not below 1."""
-    import copy
-
-    out = copy.deepcopy(feedback)
+def penalise_hints(scores: dict[str, int], round: str, hints_used: int) -> dict[str, int]:
+    """Copy of the dimension ``scores`` with the round's key dimension lowered by one point per hint, not below 1."""
+    out = dict(scores)
     key = KEY_DIMENSION[round]
-    if hints_used > 0 and key in out.get("dimensions", {}):
-        dim = out["dimensions"][key]
-        dim["score"] = max(1, int(dim["score"]) - hints_used)
+    if hints_used > 0 and key in out:
+        out[key] = max(1, int(out[key]) - hints_used)
     return out
 
 

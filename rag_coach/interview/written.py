@@ -12,43 +12,45 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from rag_coach.documents.models import Question
+    from rag_coach.interview.feedback import DimensionScore, RubricCheck, Weakness
     from rag_coach.interview.questions import QuestionBank
 
 MAX_WRITTEN = 5  # per list, as in the published schema
 
 
-def strengths(rubric: list[dict[str, Any]], dimensions: dict[str, dict[str, Any]]) -> list[str]:
-    met = [f"{row['item']} — you showed it: \"{row['evidence']}\"" for row in rubric if row["met"] == "yes" and row["evidence"]]
+def strengths(rubric: list[RubricCheck], dimensions: dict[str, DimensionScore]) -> list[str]:
+    met = [f"{row.item} — you showed it: \"{row.evidence}\"" for row in rubric if row.met == "yes" and row.evidence]
     if met:
         return met[:MAX_WRITTEN]
-    strong = [(d["score"], name) for name, d in dimensions.items() if d["score"] >= 3 and d["evidence"]]
-    return [f"{name.replace('_', ' ')} ({score}/4): \"{dimensions[name]['evidence']}\"" for score, name in sorted(strong, reverse=True)][:MAX_WRITTEN]
+    strong = [(d.score, name) for name, d in dimensions.items() if d.score >= 3 and d.evidence]
+    return [f"{name.replace('_', ' ')} ({score}/4): \"{dimensions[name].evidence}\"" for score, name in sorted(strong, reverse=True)][:MAX_WRITTEN]
 
 
-def weaknesses(rubric: list[dict[str, Any]], matched: list[str], bank: QuestionBank | None) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
+def weaknesses(rubric: list[RubricCheck], matched: list[str], bank: QuestionBank | None) -> list[tuple[str, str | None]]:
+    """(text, catalog mistake id or None) per weakness, matched mistakes first."""
+    out: list[tuple[str, str | None]] = []
     seen: set[str] = set()
     for mistake_id in matched:
         mistake = bank.mistake(mistake_id) if bank is not None else None
         if mistake is not None and mistake.id not in seen:
             seen.add(mistake.id)
-            out.append({"text": mistake.spot, "mistake_id": mistake.id})
-    out += [{"text": f"Not shown: {row['item']}", "mistake_id": None} for row in rubric if row["met"] == "no"]
+            out.append((mistake.spot, mistake.id))
+    out += [(f"Not shown: {row.item}", None) for row in rubric if row.met == "no"]
     return out[:MAX_WRITTEN]
 
 
-def next_steps(question: Question, rubric: list[dict[str, Any]], written_weaknesses: list[dict[str, Any]],
+def next_steps(question: Question, rubric: list[RubricCheck], written_weaknesses: list[Weakness],
                bank: QuestionBank | None) -> list[str]:
     steps: list[str] = []
     for weakness in written_weaknesses:
-        mistake = bank.mistake(weakness["mistake_id"]) if bank is not None and weakness.get("mistake_id") else None
+        mistake = bank.mistake(weakness.mistake_id) if bank is not None and weakness.mistake_id else None
         if mistake is not None:
             steps.append(mistake.fix)
-    if any(row["met"] != "yes" for row in rubric) and question.hints:
+    if any(row.met != "yes" for row in rubric) and question.hints:
         steps.append(f"Hint for this question: {question.hints[0]}")
     if question.follow_ups:
         steps.append(f"Be ready for the follow-up: {question.follow_ups[0]}")

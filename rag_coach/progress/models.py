@@ -1,11 +1,17 @@
-"""Plain records of the progress store and the checks applied to a feedback dict before it is stored."""
+"""Plain records of the progress store."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+import json
+import logging
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rag_coach.interview.feedback import Feedback
+
+log = logging.getLogger(__name__)
 
 
 class ProgressError(ValueError):
@@ -30,7 +36,14 @@ class Attempt:
     mistake_ids: list[str]
     started_at: str
     finished_at: str
-    feedback: dict[str, Any] = field(default_factory=dict)
+    feedback: Feedback | None = None  # None: stored by a version whose feedback this one cannot read
+    delivery: dict[str, Any] | None = None  # speaking rate, pauses, fillers of a spoken answer
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-serialisable data (the export)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["feedback"] = self.feedback.model_dump(mode="json") if self.feedback is not None else None
+        return data
 
 
 @dataclass(frozen=True)
@@ -53,34 +66,24 @@ def utc_iso(value: dt.datetime | str) -> str:
     return value.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
-def score_value(value: Any, what: str) -> float:
+def stored_feedback(text: str, attempt_id: int) -> dict[str, Any]:
+    """``feedback`` (a :class:`Feedback`, or None for a record this version cannot read) and ``delivery``
+    of a stored attempt. An unreadable record is logged and left in the database as it is."""
+    from pydantic import ValidationError
+
+    from rag_coach.interview.feedback import Feedback
+
     try:
-        score = float(value)
-    except (TypeError, ValueError) as exc:
-        raise ProgressError(f"{what} must be a number from 1 to 4, got {value!r}") from exc
-    if not 1 <= score <= 4:
-        raise ProgressError(f"{what} must be from 1 to 4, got {score}")
-    return score
-
-
-def dimension_scores(feedback: Mapping[str, Any]) -> dict[str, float]:
-    dims = feedback.get("dimensions") or {}
-    if not isinstance(dims, Mapping):
-        raise ProgressError("feedback 'dimensions' must map a dimension name to {score, evidence}")
-    out: dict[str, float] = {}
-    for name, entry in dims.items():
-        raw = entry.get("score") if isinstance(entry, Mapping) else entry
-        out[str(name)] = score_value(raw, f"feedback dimension '{name}' score")
-    return out
-
-
-def mistake_ids_of(feedback: Mapping[str, Any]) -> list[str]:
-    ids: list[str] = []
-    for weakness in feedback.get("weaknesses") or []:
-        mid = weakness.get("mistake_id") if isinstance(weakness, Mapping) else None
-        if mid and mid not in ids:
-            ids.append(str(mid))
-    return ids
+        data = json.loads(text)
+    except ValueError as exc:
+        log.info("attempt %d: stored feedback is not JSON, shown without it (%s)", attempt_id, exc)
+        return {"feedback": None, "delivery": None}
+    delivery = data.pop("delivery", None) if isinstance(data, dict) else None
+    try:
+        return {"feedback": Feedback.model_validate(data), "delivery": delivery}
+    except ValidationError as exc:
+        log.info("attempt %d: stored feedback not readable by this version, shown without it (%s)", attempt_id, str(exc)[:200])
+        return {"feedback": None, "delivery": delivery}
 
 
 def rank_weakest(stats: list[TopicStat]) -> list[TopicStat]:

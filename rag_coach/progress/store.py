@@ -26,16 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from rag_coach.documents.models import Question
-from rag_coach.progress.models import (
-    Attempt,
-    ProgressError,
-    TopicStat,
-    dimension_scores,
-    mistake_ids_of,
-    rank_weakest,
-    score_value,
-    utc_iso,
-)
+from rag_coach.interview.feedback import Feedback
+from rag_coach.progress.models import Attempt, ProgressError, TopicStat, rank_weakest, stored_feedback, utc_iso
 from rag_coach.progress.recovery import DamagedDatabase, check_header, check_integrity, file_id, is_damage, move_aside
 
 logger = logging.getLogger(__name__)
@@ -170,23 +162,23 @@ class ProgressStore:
         self,
         profile: str,
         question: Question,
-        feedback: Mapping[str, Any],
+        feedback: Feedback,
         started_at: dt.datetime | str,
         finished_at: dt.datetime | str,
+        delivery: Mapping[str, Any] | None = None,
     ) -> int:
-        """Store one finished interview and return its id.
-
-        ``feedback`` has ``overall`` (1–4), ``dimensions`` ``{name: {score, evidence}}``,
-        ``weaknesses`` ``[{text, mistake_id}]``, ``hints_used`` and ``time_used_s``; it is kept whole.
-        """
+        """Store one finished interview (its whole feedback, and the delivery metrics of a spoken answer) and
+        return its id. ``feedback`` is a validated :class:`Feedback`; anything else is refused."""
+        if not isinstance(feedback, Feedback):
+            raise ProgressError(f"only a graded Feedback can be stored, got {type(feedback).__name__}")
         profile = profile or DEFAULT_PROFILE
-        overall = score_value(feedback.get("overall"), "feedback 'overall'")
-        dims = dimension_scores(feedback)
-        mistakes = mistake_ids_of(feedback)
+        record = feedback.model_dump(mode="json")
+        if delivery:
+            record["delivery"] = dict(delivery)
         try:
-            full = json.dumps(dict(feedback), ensure_ascii=False, default=str)
+            full = json.dumps(record, ensure_ascii=False)
         except (TypeError, ValueError) as exc:
-            raise ProgressError(f"feedback is not JSON-serialisable ({exc})") from exc
+            raise ProgressError(f"delivery metrics are not JSON-serialisable ({exc})") from exc
         row = (
             profile,
             question.id,
@@ -194,11 +186,11 @@ class ProgressStore:
             question.round,
             question.topic,
             question.difficulty,
-            overall,
-            json.dumps(dims),
-            int(feedback.get("hints_used") or 0),
-            float(feedback.get("time_used_s") or 0.0),
-            json.dumps(mistakes),
+            feedback.overall,
+            json.dumps(feedback.scores()),
+            feedback.hints_used,
+            feedback.time_used_s or 0.0,
+            json.dumps(feedback.mistake_ids()),
             utc_iso(started_at),
             utc_iso(finished_at),
             full,
@@ -211,7 +203,7 @@ class ProgressStore:
                 row,
             )
             attempt_id = int(cur.lastrowid or 0)
-        logger.debug("recorded attempt %d for profile %r (%s, overall %.1f)", attempt_id, profile, question.id, overall)
+        logger.debug("recorded attempt %d for profile %r (%s, overall %d)", attempt_id, profile, question.id, feedback.overall)
         return attempt_id
 
     def delete(self, profile: str) -> int:
@@ -281,7 +273,7 @@ class ProgressStore:
             "profile": profile,
             "schema_version": SCHEMA_VERSION,
             "exported_at": utc_iso(dt.datetime.now(dt.UTC)),
-            "attempts": [asdict(a) for a in attempts],
+            "attempts": [a.to_dict() for a in attempts],
             "topic_averages": [asdict(s) for s in self.topic_averages(profile)],
             "mistake_counts": self.mistake_counts(profile),
         }
@@ -310,7 +302,7 @@ def _attempt(row: sqlite3.Row) -> Attempt:
         mistake_ids=json.loads(row["mistake_ids"]),
         started_at=row["started_at"],
         finished_at=row["finished_at"],
-        feedback=json.loads(row["feedback"]),
+        **stored_feedback(row["feedback"], int(row["id"])),
     )
 
 

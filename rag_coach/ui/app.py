@@ -125,5 +125,6 @@ def launch(settings: Settings, services: Services | None = None, block: bool = T
         footer_links=["settings"],
         quiet=False,
         blocked_paths=private_paths(settings),
+        max_file_size=settings.voice.max_file_bytes,  # uploads (recordings) refused by the server above the limit
         app_kwargs={"middleware": [Middleware(OfflineGuard)]},
     )

@@ -12,7 +12,7 @@ from rag_coach.errors import UserFacingError, friendly
 from rag_coach.practice import RECOMMEND, Started
 from rag_coach.services import Services
 from rag_coach.textsafety import md_text
-from rag_coach.ui.render import scores_chart
+from rag_coach.ui.feedback_view import render_markdown, scores_chart
 from rag_coach.voice.ui import voice_input
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,15 @@ def _question_md(started: Started, registry) -> str:
     head = f"**{registry.company_name(started.session.company)} · {registry.round_name(q.round)} · {q.topic.replace('_', ' ')} · {q.difficulty}**  (`{q.id}`)"
     why = f"\n\n_{md_text(started.reason)}_" if started.reason else ""
     return f"{head}{why}\n\n### Question\n{md_text(q.prompt)}"
+
+
+def delivery_view(delivery: dict | None) -> str:
+    """The delivery metrics of a spoken answer, shown beside its rubric feedback ("" for a typed answer)."""
+    if not delivery:
+        return ""
+    from rag_coach.voice.delivery import Delivery, render_markdown as delivery_markdown
+
+    return delivery_markdown(Delivery.from_dict(delivery))
 
 
 def build_interview_tab(services: Services, profile: gr.Textbox) -> None:
@@ -58,7 +67,11 @@ def build_interview_tab(services: Services, profile: gr.Textbox) -> None:
     voice_input(services, state, follow_answer, key="follow", keep_delivery=False)
     send_follow = gr.Button("Send follow-up answer", elem_id="iv-follow-send")
     status = gr.Markdown("", elem_id="iv-status")
-    feedback_md = gr.Markdown("", elem_id="iv-feedback")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=2):
+            feedback_md = gr.Markdown("", elem_id="iv-feedback")
+        with gr.Column(scale=1, min_width=280):
+            delivery_md = gr.Markdown("", elem_id="iv-feedback-delivery")  # a spoken answer: beside the rubric feedback
     scores = gr.Plot(label="Scores (1–4)", visible=False, elem_id="iv-scores")
     download = gr.File(label="Feedback JSON", visible=False, elem_id="iv-download")
     ticker = gr.Timer(1.0, active=False)
@@ -71,9 +84,9 @@ def build_interview_tab(services: Services, profile: gr.Textbox) -> None:
             started = services.practice.start(profile_name or "default", company_slug, round_slug,
                                               None if diff == ANY else diff, None if top == ANY else top, float(mins or 45))
         except (LookupError, ValueError, *UserFacingError) as exc:
-            return None, "", f"**Error:** {exc}", "", gr.Timer(active=False), "", gr.update(visible=False), gr.update(visible=False)
+            return None, "", f"**Error:** {exc}", "", gr.Timer(active=False), "", "", gr.update(visible=False), gr.update(visible=False)
         remaining = services.interviews.remaining_s(started.session)
-        return (started, _clock(remaining), _question_md(started, registry), "", gr.Timer(active=True), "",
+        return (started, _clock(remaining), _question_md(started, registry), "", gr.Timer(active=True), "", "",
                 gr.update(visible=False), gr.update(visible=False))
 
     def on_tick(started: Started | None):
@@ -108,31 +121,33 @@ def build_interview_tab(services: Services, profile: gr.Textbox) -> None:
 
     def on_finish(profile_name, started: Started | None, answer_text: str, code_text: str):
         if started is None:
-            yield "_Start an interview first._", "", gr.update(), gr.update(), gr.Timer(active=False)
+            yield "_Start an interview first._", "", "", gr.update(), gr.update(), gr.Timer(active=False)
             return
-        yield "Grading your answer with the local model… (this can take a minute on a CPU)", "", gr.update(visible=False), gr.update(visible=False), gr.Timer(active=False)
+        hidden = (gr.update(visible=False), gr.update(visible=False), gr.Timer(active=False))
+        yield "Grading your answer with the local model… (this can take a minute on a CPU)", "", "", *hidden
         try:
             result = services.practice.finish(profile_name or "default", started, answer_text or "", code_text or "")
         except UserFacingError as exc:
-            yield f"**Error:** {md_text(friendly(exc))}", "", gr.update(visible=False), gr.update(visible=False), gr.Timer(active=False)
+            yield f"**Error:** {md_text(friendly(exc))}", "", "", *hidden
             return
         cut = "".join(f" _{md_text(n)}_" for n in started.session.input_notices)
         if result.status == "refused":
-            yield f"**Not scored.** {md_text(result.reason)}{cut}", "", gr.update(visible=False), gr.update(visible=False), gr.Timer(active=False)
+            yield f"**Not scored.** {md_text(result.reason)}{cut}", "", "", *hidden
             return
         if result.status != "ok" or result.feedback is None:
             yield (f"**Feedback failed**: {md_text(result.reason)} No score was given rather than an invented one; try again.{cut}",
-                   "", gr.update(visible=False), gr.update(visible=False), gr.Timer(active=False))
+                   "", "", *hidden)
             return
         path = services.practice.feedback_file(result, DOWNLOADS, started.session.id)
-        yield (f"Feedback ready: overall **{result.feedback['overall']}/4**.{cut}", services.practice.feedback_markdown(result),
-               gr.update(value=scores_chart(result.feedback), visible=True), gr.update(value=str(path), visible=True),
-               gr.Timer(active=False))
+        yield (f"Feedback ready: overall **{result.feedback.overall}/4**.{cut}", render_markdown(result.feedback, services.question_bank),
+               delivery_view(started.delivery), gr.update(value=scores_chart(result.feedback), visible=True),
+               gr.update(value=str(path), visible=True), gr.Timer(active=False))
 
     start.click(on_start, [profile, company, round_, difficulty, topic, minutes],
-                [state, timer_md, question_md, transcript, ticker, feedback_md, scores, download], api_name=False)
+                [state, timer_md, question_md, transcript, ticker, feedback_md, delivery_md, scores, download], api_name=False)
     ticker.tick(on_tick, [state], [timer_md, ticker], api_name=False)
     hint.click(on_hint, [state, transcript], [transcript], api_name=False)
     follow.click(on_follow, [state, transcript], [transcript], api_name=False)
     send_follow.click(on_follow_answer, [state, transcript, follow_answer], [transcript, follow_answer], api_name=False)
-    finish.click(on_finish, [profile, state, answer, code], [status, feedback_md, scores, download, ticker], api_name="finish_interview")
+    finish.click(on_finish, [profile, state, answer, code], [status, feedback_md, delivery_md, scores, download, ticker],
+                 api_name="finish_interview")

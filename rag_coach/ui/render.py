@@ -84,19 +84,3 @@ CSS = """
 .rc-timer { font-size: 1.4em; font-weight: bold; }
 """
 
-
-def scores_chart(feedback: dict):
-    """Horizontal bars of the per-dimension scores (1–4) of one feedback object."""
-    from matplotlib.figure import Figure
-
-    names = [n.replace("_", " ") for n in feedback["dimensions"]][::-1]
-    scores = [d["score"] for d in feedback["dimensions"].values()][::-1]
-    fig = Figure(figsize=(6, 0.45 * len(names) + 0.8))
-    ax = fig.add_subplot()
-    colours = ["#d9534f" if s <= 1 else "#f0ad4e" if s == 2 else "#5bc0de" if s == 3 else "#5cb85c" for s in scores]
-    ax.barh(names, scores, color=colours)
-    ax.set_xlim(0, 4)
-    ax.set_xticks([1, 2, 3, 4])
-    ax.set_title(f"Overall {feedback['overall']}/4")
-    fig.tight_layout()
-    return fig

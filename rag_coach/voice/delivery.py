@@ -110,6 +110,14 @@ class Delivery:
         data["expected_s"] = list(self.expected_s) if self.expected_s else None
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Delivery:
+        """The inverse of :meth:`to_dict` (as stored with an attempt)."""
+        values = dict(data)
+        values["pauses"] = [Pause(**p) for p in values.get("pauses") or []]
+        values["expected_s"] = tuple(values["expected_s"]) if values.get("expected_s") else None
+        return cls(**values)
+
 
 def long_pauses(words: Sequence[TimedWord], threshold_s: float, context: int = 4) -> list[Pause]:
     out: list[Pause] = []

@@ -1,26 +1,24 @@
-"""The published schema, validation, evidence pointers and the deterministic scoring rules."""
+"""The typed feedback model, its derived schema, the deterministic scoring rules and the written part."""
 
 from __future__ import annotations
 
+import json
 import math
-
-import copy
+from pathlib import Path
 
 import jsonschema
 import pytest
+from pydantic import ValidationError
 
 from rag_coach.interview.answer_text import answer_units
-from rag_coach.interview.feedback import Checks
 from rag_coach.interview.feedback import (
+    Checks,
+    Feedback,
     dimensions_for,
-    evidence_found,
+    feedback_errors,
     finalize,
     published_schema,
-    SCORE_NOTE,
-    render_markdown,
     rounds,
-    schema_for,
-    validate,
 )
 from rag_coach.interview.questions import QuestionBank
 from rag_coach.interview.scoring import (
@@ -28,7 +26,7 @@ from rag_coach.interview.scoring import (
     ITEM_BAND,
     KEY_DIMENSION,
     PRIOR,
-    apply_hint_penalty,
+    penalise_hints,
     compute_overall,
     credit,
     dimension_scores,
@@ -41,12 +39,13 @@ UNITS = answer_units(ANSWER)
 QID = "q.amazon.coding.gift_card_pair"
 
 
-def test_published_schema_is_a_valid_draft_2020_12_schema() -> None:
+def test_published_schema_is_derived_from_the_model_and_committed() -> None:
     schema = published_schema()
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     jsonschema.Draft202012Validator.check_schema(schema)
-    for rnd in rounds():
-        jsonschema.Draft202012Validator.check_schema(schema_for(rnd, ["mistake.hashing.x"]))
+    committed = Path(__file__).parents[2] / "docs" / "feedback_schema.json"
+    assert json.loads(committed.read_text(encoding="utf-8")) == schema, (
+        "docs/feedback_schema.json is stale: python -m rag_coach.interview.feedback > docs/feedback_schema.json")
 
 
 def test_dimensions_per_round_are_exact() -> None:
@@ -61,52 +60,43 @@ def test_dimensions_per_round_are_exact() -> None:
         dimensions_for("all")
 
 
-def test_schema_validation_catches_bad_output(bank: QuestionBank) -> None:
-    good = finalize(bank.get(QID), _checks(bank.get(QID), 0.99), bank=bank)
-    assert validate(good, "coding", bank).ok
-    missing = copy.deepcopy(good)
-    del missing["next_steps"]
+def test_the_model_and_the_derived_schema_reject_the_same_bad_objects(bank: QuestionBank) -> None:
+    good = finalize(bank.get(QID), _checks(bank.get(QID), 0.99), bank=bank).model_dump(mode="json")
+    schema = jsonschema.Draft202012Validator(published_schema())
+    assert feedback_errors(good) == [] and schema.is_valid(good)
+    assert Feedback.model_validate_json(json.dumps(good)).model_dump(mode="json") == good  # round trip
+    missing = {k: v for k, v in good.items() if k != "next_steps"}
     extra = dict(good, score_by_model=4)
     too_many = dict(good, weaknesses=[{"text": "x", "mistake_id": None}] * 6)
-    bad_score = copy.deepcopy(good)
+    bad_score = json.loads(json.dumps(good))
     bad_score["dimensions"]["approach"]["score"] = 5
-    for bad in (missing, extra, too_many, bad_score, [], "text", {"weaknesses": []}):
-        result = validate(bad, "coding", bank)
-        assert not result.ok and result.errors and result.feedback is None
+    other_round = dict(good, dimensions={name: {"evidence": "", "score": 3} for name in dimensions_for("behavioral")})
+    missing_dimension = json.loads(json.dumps(good))
+    del missing_dimension["dimensions"]["edge_cases"]
+    bad_mistake = dict(good, weaknesses=[{"text": "x", "mistake_id": "not an id"}])
+    for bad in (missing, extra, too_many, bad_score, other_round, missing_dimension, bad_mistake, [], "text", {"weaknesses": []}):
+        errors = feedback_errors(bad)
+        assert errors and all(isinstance(e, str) for e in errors), bad
+        assert not schema.is_valid(bad), bad
+    assert any("edge_cases" in e for e in feedback_errors(missing_dimension))  # the message names what is wrong
+    with pytest.raises(ValidationError):
+        Feedback.model_validate(bad_score)
 
 
-def test_unknown_mistake_ids_are_nulled(bank: QuestionBank) -> None:
-    obj = finalize(bank.get(QID), _checks(bank.get(QID), 0.3), bank=bank)
-    obj["weaknesses"] = [{"text": "x", "mistake_id": "mistake.hashing.invented"},
-                         {"text": "order", "mistake_id": "mistake.hashing.check_before_insert_order"}]
-    result = validate(obj, "coding", bank)
-    assert result.ok
-    assert result.unknown_mistake_ids == ["mistake.hashing.invented"]
-    assert [w["mistake_id"] for w in result.feedback["weaknesses"]] == [None, "mistake.hashing.check_before_insert_order"]
-    assert any("invented" in n for n in result.notes)
-    assert obj["weaknesses"][0]["mistake_id"] == "mistake.hashing.invented"  # input untouched
-
-
-def test_evidence_matching() -> None:
-    assert evidence_found("\u201cchecking B - p before inserting.\u201d", ANSWER)
-    assert evidence_found("First I ask ... before inserting", ANSWER)
-    assert not evidence_found("before inserting ... First I ask", ANSWER)
-    assert not evidence_found("...", ANSWER)
-
-
-def _dims(round: str, score: int) -> dict:
-    return {"dimensions": {name: {"evidence": "", "score": score} for name in dimensions_for(round)}}
+def test_feedback_is_immutable(bank: QuestionBank) -> None:
+    fb = finalize(bank.get(QID), _checks(bank.get(QID), 0.99), bank=bank)
+    with pytest.raises(ValidationError):
+        fb.overall = 1  # type: ignore[misc]
 
 
 def test_hint_penalty_lowers_only_the_key_dimension() -> None:
-    fb = _dims("system_design", 3)
-    one = apply_hint_penalty(fb, "system_design", 1)
-    assert one["dimensions"]["high_level_design"]["score"] == 2
-    assert all(one["dimensions"][d]["score"] == 3 for d in one["dimensions"] if d != "high_level_design")
-    assert apply_hint_penalty(fb, "system_design", 3)["dimensions"]["high_level_design"]["score"] == 1  # floor 1
-    assert apply_hint_penalty(fb, "system_design", 0) == fb
-    assert apply_hint_penalty(_dims("coding", 4), "coding", 2)["dimensions"]["approach"]["score"] == 2
-    assert apply_hint_penalty(_dims("behavioral", 4), "behavioral", 1)["dimensions"]["specificity_ownership"]["score"] == 3
+    scores = dict.fromkeys(dimensions_for("system_design"), 3)
+    one = penalise_hints(scores, "system_design", 1)
+    assert one["high_level_design"] == 2 and all(one[d] == 3 for d in one if d != "high_level_design")
+    assert penalise_hints(scores, "system_design", 3)["high_level_design"] == 1  # floor 1
+    assert penalise_hints(scores, "system_design", 0) == scores and scores["high_level_design"] == 3  # a copy
+    assert penalise_hints(dict.fromkeys(dimensions_for("coding"), 4), "coding", 2)["approach"] == 2
+    assert penalise_hints(dict.fromkeys(dimensions_for("behavioral"), 4), "behavioral", 1)["specificity_ownership"] == 3
 
 
 def test_overall_rule() -> None:
@@ -163,51 +153,45 @@ def test_dimension_scores() -> None:
     assert set(plain.values()) == {4} and all(against_high[d] < plain[d] for d in plain)
 
 
-def test_finalize_builds_a_published_feedback_object_and_markdown(bank: QuestionBank) -> None:
+def test_finalize_builds_a_complete_feedback(bank: QuestionBank) -> None:
     question = bank.get(QID)
     fb = finalize(question, _checks(question, 0.99, mistake_id="mistake.hashing.check_before_insert_order"), hints_used=1,
                   time_used_s=612.34, bank=bank)
-    assert fb["overall"] == 4 and fb["dimensions"]["approach"]["score"] == 3 and fb["time_used_s"] == 612.3
-    assert fb["dimensions"]["approach"]["evidence"] == UNITS[1]  # the candidate's own sentence, verbatim
-    assert [c["item"] for c in fb["rubric"]] == question.rubric and all(c["met"] == "yes" for c in fb["rubric"])
-    jsonschema.validate(fb, published_schema())
-    assert validate(fb, "coding", bank).ok  # complete objects validate too
-    broken = dict(fb, dimensions=_dims("behavioral", 3)["dimensions"])
-    assert not validate(broken, "coding", bank).ok
-    md = render_markdown(fb, bank)
-    assert "| approach | 3/4 |" in md and "**Overall: 4/4**" in md and question.rubric[0] in md
-    assert "mistake.hashing.check_before_insert_order" in md and bank.mistake("mistake.hashing.check_before_insert_order").title in md
-    assert md.rstrip().endswith(SCORE_NOTE)  # every rendering says how the scores are made
+    assert fb.overall == 4 and fb.dimensions["approach"].score == 3 and fb.time_used_s == 612.3
+    assert fb.dimensions["approach"].evidence == UNITS[1]  # the candidate's own sentence, verbatim
+    assert [c.item for c in fb.rubric] == question.rubric and all(c.met == "yes" for c in fb.rubric)
+    assert fb.mistake_ids() == ["mistake.hashing.check_before_insert_order"]
+    jsonschema.validate(fb.model_dump(mode="json"), published_schema())
 
 
 def test_unmet_items_and_weak_dimensions_show_no_evidence(bank: QuestionBank) -> None:
     question = bank.get(QID)
     fb = finalize(question, _checks(question, 0.3))
-    assert fb["overall"] == 1
-    assert all(c["met"] == "no" and c["evidence"] == "" for c in fb["rubric"])
-    assert all(d["evidence"] == "" for d in fb["dimensions"].values())
+    assert fb.overall == 1
+    assert all(c.met == "no" and c.evidence == "" for c in fb.rubric)
+    assert all(d.evidence == "" for d in fb.dimensions.values())
 
 
 def test_written_part_is_owned_by_the_rubric_results(bank: QuestionBank) -> None:
     """The issue's case: a wrong answer must not get strengths for items the rubric table marks not shown."""
     question = bank.get(QID)
     weak = finalize(question, _checks(question, 0.3), bank=bank)
-    assert weak["strengths"] == []  # nothing met: no praise at all
-    assert "O(h) space" not in str(weak) and "Consider using a hash map" not in str(weak)
-    assert [w["text"] for w in weak["weaknesses"]] == [f"Not shown: {item}" for item in question.rubric]
-    assert weak["next_steps"][0] == f"Hint for this question: {question.hints[0]}"
+    assert weak.strengths == []  # nothing met: no praise at all
+    assert "O(h) space" not in weak.model_dump_json() and "Consider using a hash map" not in weak.model_dump_json()
+    assert [w.text for w in weak.weaknesses] == [f"Not shown: {item}" for item in question.rubric]
+    assert weak.next_steps[0] == f"Hint for this question: {question.hints[0]}"
     strong = finalize(question, _checks(question, 0.99), bank=bank)
-    for row, strength in zip(strong["rubric"], strong["strengths"]):  # one strength per met item, quoting the answer
-        assert row["met"] == "yes" and strength.startswith(row["item"]) and row["evidence"] in strength
-    assert len(strong["strengths"]) == len(question.rubric)
-    assert not any(w["text"].startswith("Not shown") for w in strong["weaknesses"])
+    for row, strength in zip(strong.rubric, strong.strengths):  # one strength per met item, quoting the answer
+        assert row.met == "yes" and strength.startswith(row.item) and row.evidence in strength
+    assert len(strong.strengths) == len(question.rubric)
+    assert not any(w.text.startswith("Not shown") for w in strong.weaknesses)
     # by construction, for any mix: no strength names an item the table marks unmet
     for level in (0.3, 0.5, 0.7, 0.9):
         fb = finalize(question, _checks(question, level), bank=bank)
-        unmet = [r["item"] for r in fb["rubric"] if r["met"] != "yes"]
-        assert not any(s.startswith(item) for s in fb["strengths"] for item in unmet)
-        assert all(len(s) <= 300 for s in fb["strengths"] + fb["next_steps"])
-        jsonschema.validate(fb, published_schema())
+        unmet = [r.item for r in fb.rubric if r.met != "yes"]
+        assert not any(s.startswith(item) for s in fb.strengths for item in unmet)
+        assert all(len(s) <= 300 for s in fb.strengths + fb.next_steps)
+        jsonschema.validate(fb.model_dump(mode="json"), published_schema())
 
 
 def test_a_matched_catalog_mistake_brings_its_own_text_and_fix(bank: QuestionBank) -> None:
@@ -215,31 +199,7 @@ def test_a_matched_catalog_mistake_brings_its_own_text_and_fix(bank: QuestionBan
     mid = "mistake.hashing.check_before_insert_order"
     fb = finalize(question, _checks(question, 0.3, mistake_id=mid), bank=bank)
     mistake = bank.mistake(mid)
-    assert fb["weaknesses"][0] == {"text": mistake.spot, "mistake_id": mid}  # the catalog's words
-    assert fb["next_steps"][0] == mistake.fix
+    assert fb.weaknesses[0].model_dump() == {"text": mistake.spot, "mistake_id": mid}  # the catalog's words
+    assert fb.next_steps[0] == mistake.fix
 
 
-def test_render_markdown_escapes_bank_titles_and_model_strings_once(bank: QuestionBank) -> None:
-    import dataclasses
-
-    script = "<script>window.__pwned=1</script>"
-    link = "[click](javascript:alert(1))"
-    mid = "mistake.hashing.check_before_insert_order"
-    question = bank.get(QID)
-    hostile = dataclasses.replace(
-        bank,
-        questions={**bank.questions, QID: question.model_copy(update={"prompt": f"Pair {script} {link}. Rest."})},
-        mistakes={**bank.mistakes, mid: bank.mistake(mid).model_copy(update={"title": f"Title <img src=x onerror=1> {link}"})},
-    )
-    fb = finalize(question, _checks(question, 0.99, mistake_id=mid), bank=bank)
-    fb["strengths"] = ["a < b & c\n```\n<b>x</b>"]
-    fb["weaknesses"][0]["text"] = f"Missed {script}"
-    fb["rubric"][0]["evidence"] = "x | <i>y</i>"
-    md = render_markdown(fb, hostile)
-    assert "<" not in md and "[click]" not in md
-    assert not any(line.lstrip().startswith("```") for line in md.splitlines())  # no fence opened by a string
-    assert "## Feedback: Pair &lt;script&gt;" in md and "&#91;click&#93;(javascript:alert(1))" in md
-    assert "**Title &lt;img src=x onerror=1&gt;" in md and f"(`{mid}`)" in md
-    assert "- a &lt; b &amp; c" in md and "&amp;lt;" not in md  # escaped exactly once
-    assert "x \\| &lt;i&gt;y&lt;/i&gt;" in md
-    assert "- Missed &lt;script&gt;" in md

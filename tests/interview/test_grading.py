@@ -30,7 +30,7 @@ def test_checks_give_ok_feedback_with_computed_overall(bank, shipped_bank_settin
     question = bank.get(QID)
     result = grader.grade(question, answer, hints_used=1, time_used_s=300)
     assert result.status == "ok" and fake.requests == []  # no free-text generation at all
-    fb = result.feedback
+    fb = result.feedback.model_dump(mode="json")
     assert fb["question_id"] == QID and fb["round"] == "coding" and fb["hints_used"] == 1 and fb["time_used_s"] == 300
     assert fb["dimensions"]["approach"]["score"] == 2 and fb["dimensions"]["correctness"]["score"] == 3  # hint penalty
     assert fb["overall"] == 3  # mean 2.83 -> 3
@@ -63,7 +63,7 @@ def test_scores_follow_the_models_yes_probability(bank, shipped_bank_settings, g
     for p in (0.4, 0.93, 0.99):  # lift over the scripted 0.5 baseline: below, inside and above ITEM_BAND
         grader, fake = _grader(bank, shipped_bank_settings)
         fake.yes = answer_yes(p)
-        overall[p] = grader.grade(bank.get(QID), answer).feedback["overall"]
+        overall[p] = grader.grade(bank.get(QID), answer).feedback.overall
     assert overall[0.4] == 1 and overall[0.4] < overall[0.93] < overall[0.99] == 4
 
 
@@ -81,10 +81,10 @@ def test_the_mistake_the_checks_find_is_named_with_the_catalogs_words(bank, ship
     grader, fake = _grader(bank, shipped_bank_settings)
     scripted(fake, 2, "mistake.hashing.duplicates_overwrite")
     result = grader.grade(question, _answer(graded_rows, "mediocre"))
-    named = [w for w in result.feedback["weaknesses"] if w["mistake_id"]]
+    named = [w.model_dump() for w in result.feedback.weaknesses if w.mistake_id]
     mistake = bank.mistake("mistake.hashing.duplicates_overwrite")
     assert named and named[0] == {"text": mistake.spot, "mistake_id": mistake.id}
-    assert mistake.fix in result.feedback["next_steps"]
+    assert mistake.fix in result.feedback.next_steps
     checked = {c["id"]: c for c in result.checks["mistakes"]}
     assert checked[mistake.id]["matched"] and checked[mistake.id]["probability"] == max(
         c["probability"] for c in checked.values())
@@ -92,7 +92,7 @@ def test_the_mistake_the_checks_find_is_named_with_the_catalogs_words(bank, ship
     grader, fake = _grader(bank, shipped_bank_settings)
     scripted(fake, 2, None)
     result = grader.grade(question, _answer(graded_rows, "mediocre"))
-    assert not [w for w in result.feedback["weaknesses"] if w["mistake_id"]]
+    assert not result.feedback.mistake_ids()
 
 
 def test_a_backend_failure_gives_no_score(bank, shipped_bank_settings, graded_rows) -> None:

@@ -43,7 +43,7 @@ def test_session_flow(bank, shipped_bank_settings, embedder, graded_rows) -> Non
     assert service.remaining_s(session) == 1200
     result = service.finish(session, row["answer"])
     assert result.status == "ok", result.reason
-    fb = result.feedback
+    fb = result.feedback.model_dump(mode="json")
     assert fb["hints_used"] == 2 and fb["time_used_s"] == 600.0
     assert fb["dimensions"]["approach"]["score"] == 2 and fb["overall"] == 4  # mean 3.67
     assert "Follow-up asked: " + first in fake.checks[-1][1]["content"] and fake.requests == []  # checks only

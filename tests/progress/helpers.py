@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from rag_coach.documents.models import Question
+from rag_coach.interview.feedback import DimensionScore, Feedback, Weakness, dimensions_for
 
 T0 = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
 
@@ -26,17 +26,14 @@ def question(
     )
 
 
-def feedback(overall: int, mistakes: tuple[str, ...] = (), hints: int = 0, time_s: float = 600.0) -> dict[str, Any]:
-    return {
-        "overall": overall,
-        "dimensions": {
-            "correctness": {"score": overall, "evidence": "said so"},
-            "communication": {"score": min(4, overall + 1), "evidence": "clear"},
-        },
-        "weaknesses": [{"text": f"weak on {m}", "mistake_id": m} for m in mistakes],
-        "hints_used": hints,
-        "time_used_s": time_s,
-    }
+def feedback(overall: int, mistakes: tuple[str, ...] = (), hints: int = 0, time_s: float = 600.0,
+             question_id: str = "q.general.graphs.a") -> Feedback:
+    """A coding-round feedback with every dimension at ``overall`` except communication (one higher)."""
+    dims = {name: DimensionScore(score=min(4, overall + 1) if name == "communication" else overall, evidence="said so")
+            for name in dimensions_for("coding")}
+    return Feedback(question_id=question_id, round="coding", overall=overall, dimensions=dims, strengths=[],
+                    weaknesses=[Weakness(text=f"weak on {m}", mistake_id=m) for m in mistakes], next_steps=[],
+                    hints_used=hints, time_used_s=time_s)
 
 
 def at(day: int, minutes: int = 0) -> dt.datetime:

@@ -65,12 +65,12 @@ def _check_rows(db: Path) -> int:
     seqs = []
     for _, question_id, overall, dims, mistakes, fb_text, hints in rows:
         fb = json.loads(fb_text)
-        seq = fb["seq"]
+        seq = fb["delivery"]["seq"]
         assert question_id == f"q.general.graphs.s{seq}"
         assert overall == 1 + seq % 4 and hints == seq % 3
-        assert json.loads(dims) == {"correctness": overall, "communication": min(4, overall + 1)}
+        assert json.loads(dims) == feedback(int(overall)).scores() and fb["overall"] == overall
         assert json.loads(mistakes) == [f"mistake.graphs.m{seq % 7}"]
-        assert fb["padding"] == "x" * (seq % 5000)
+        assert fb["delivery"]["padding"] == "x" * (seq % 5000)
         seqs.append(seq)
     assert seqs == list(range(len(seqs))), "a gap or a duplicate in the recorded attempts"
     return len(seqs)
@@ -90,13 +90,14 @@ def test_sigkill_mid_write_loses_at_most_the_attempt_in_flight(tmp_path: Path) -
         stored = count
     assert stored > 5
     history = ProgressStore(db).history("crash")  # still usable afterwards
-    assert len(history) == stored and max(a.feedback["seq"] for a in history) == stored - 1
+    assert len(history) == stored and max(a.delivery["seq"] for a in history) == stored - 1
 
 
 def _healthy_db(path: Path, n: int = 120) -> None:
     store = ProgressStore(path)
     for k in range(n):
-        store.record("alice", question(f"h{k}", "trees"), feedback(1 + k % 4) | {"note": "y" * 300}, at(k), at(k, 5))
+        store.record("alice", question(f"h{k}", "trees"), feedback(1 + k % 4), at(k), at(k, 5),
+                     delivery={"note": "y" * 300})
 
 
 def _garbage(path: Path) -> None:

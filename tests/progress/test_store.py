@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from rag_coach.progress.store import DB_FILE, ProgressError, ProgressStore, TopicStat
 
@@ -69,22 +70,34 @@ def test_record_and_history(store: ProgressStore) -> None:
     assert (first.profile, first.company, first.round, first.topic, first.difficulty) == (
         "alice", "amazon", "coding", "graphs", "hard")
     assert first.overall == 3
-    assert first.dimensions == {"correctness": 3, "communication": 4}
+    assert first.dimensions == fb.scores() and first.dimensions["communication"] == 4
     assert first.hints_used == 2 and first.time_used_s == 1234.5
     assert first.mistake_ids == ["mistake.graphs.no_visited", "mistake.communication.silent"]
     assert first.started_at == "2026-03-01T08:00:00+00:00"  # stored as UTC
     assert first.finished_at == "2026-03-01T08:40:00+00:00"
-    assert first.feedback == fb
+    assert first.feedback == fb and first.delivery is None
     assert len(store.history("alice", limit=1)) == 1
     assert store.history("bob") == []
 
 
-def test_rejects_bad_scores(store: ProgressStore) -> None:
-    with pytest.raises(ProgressError, match="1 to 4"):
-        store.record("alice", question("a", "graphs"), feedback(5), at(0), at(0, 1))
-    with pytest.raises(ProgressError, match="overall"):
-        store.record("alice", question("a", "graphs"), {"dimensions": {}}, at(0), at(0, 1))
+def test_rejects_bad_feedback(store: ProgressStore) -> None:
+    with pytest.raises(ValidationError, match="less than or equal to 4"):
+        feedback(5)  # a score outside 1-4 cannot even be built
+    with pytest.raises(ProgressError, match="only a graded Feedback"):
+        store.record("alice", question("a", "graphs"), {"overall": 3, "dimensions": {}}, at(0), at(0, 1))  # type: ignore[arg-type]
+    with pytest.raises(ProgressError, match="JSON"):
+        store.record("alice", question("a", "graphs"), feedback(3), at(0), at(0, 1), delivery={"bad": object()})
     assert store.history("alice") == []
+
+
+def test_an_unreadable_stored_record_is_kept_and_shown_without_feedback(store: ProgressStore) -> None:
+    store.record("alice", question("a", "graphs"), feedback(3), at(0), at(0, 1), delivery={"words": 12})
+    with sqlite3.connect(store.path) as conn:  # as written by a version with another feedback shape
+        conn.execute("UPDATE attempts SET feedback = ?", ('{"overall": 3, "old_field": 1, "delivery": {"words": 12}}',))
+    [attempt] = store.history("alice")
+    assert attempt.feedback is None and attempt.delivery == {"words": 12} and attempt.overall == 3
+    with sqlite3.connect(store.path) as conn:
+        assert "old_field" in conn.execute("SELECT feedback FROM attempts").fetchone()[0]  # nothing lost
 
 
 def test_topic_averages(store: ProgressStore) -> None:

@@ -32,8 +32,8 @@ def voice_app(settings, embedder, whisper_folder: Path) -> Iterator[tuple[str, S
     services.retriever.close()
 
 
-def test_uploaded_answer_is_transcribed_into_the_box(voice_app, page, tmp_path: Path) -> None:  # noqa: F811
-    url, _ = voice_app
+def _upload_answer(page, url: str) -> None:
+    """Start an Amazon behavioral interview and upload the clip with a planted pause as the answer."""
     page.goto(url, wait_until="domcontentloaded")
     page.get_by_role("tab", name="Mock interview").click()
     pick(page, "iv-company", "Amazon")
@@ -42,6 +42,11 @@ def test_uploaded_answer_is_transcribed_into_the_box(voice_app, page, tmp_path: 
     page.get_by_text("q.amazon.behavioral.tight_budget").wait_for()
     page.locator("#iv-audio-answer button[aria-label='Upload file']").click()  # the microphone is the default source
     page.locator("#iv-audio-answer input[type=file]").set_input_files(str(clip("pause")))
+
+
+def test_uploaded_answer_is_transcribed_into_the_box(voice_app, page, tmp_path: Path) -> None:  # noqa: F811
+    url, _ = voice_app
+    _upload_answer(page, url)
     panel = page.locator("#iv-delivery-answer")
     panel.get_by_text("Speaking rate:").wait_for()
     answer = page.locator("#iv-answer textarea").input_value()
@@ -86,3 +91,23 @@ def test_microphone_recording_is_transcribed(voice_app, tmp_path: Path) -> None:
         browser.close()
     # the browser's capture path (44.1 kHz, its own processing) costs accuracy: measured "…to a new day of base"
     assert "migration of our" in answer and "service" in answer, answer
+
+
+def test_delivery_is_shown_beside_the_rubric_feedback(voice_app, page) -> None:  # noqa: F811
+    url, services = voice_app
+    _upload_answer(page, url)
+    page.locator("#iv-delivery-answer").get_by_text("Speaking rate:").wait_for()
+    page.locator("#iv-answer textarea").fill(  # the candidate corrects the transcript into a full answer
+        "We had far fewer resources than we wanted: two engineers instead of five and a fixed budget for the project. "
+        "I cut the admin dashboard myself and built the cache layer for the search team alone, with fewer resources. "
+        "The result was measurable: the page load time fell by half within six weeks and we shipped on the budget.")
+    page.locator("#iv-finish").click()
+    page.locator("#iv-feedback").get_by_text("Overall:").wait_for(timeout=120_000)
+    beside = page.locator("#iv-feedback-delivery")
+    assert "Delivery (from the recording)" in beside.inner_text() and "Speaking rate:" in beside.inner_text()
+    feedback_box, delivery_box = page.locator("#iv-feedback").bounding_box(), beside.bounding_box()
+    assert delivery_box["x"] > feedback_box["x"] + feedback_box["width"] / 2  # beside it, not under it
+    assert abs(delivery_box["y"] - feedback_box["y"]) < 50
+    page.screenshot(path=str(ARTIFACTS / "voice_feedback.png"), full_page=True)
+    [attempt] = services.progress.history("default")
+    assert attempt.delivery and attempt.delivery["words"] > 10 and attempt.feedback is not None

@@ -25,10 +25,10 @@ def test_delivery_is_stored_with_the_attempt(settings, embedder) -> None:
     words = [W(w, i * 0.4, i * 0.4 + 0.3) for i, w in enumerate(ANSWER.split())]
     started.delivery = analyse(words, 20.0, "coding", settings.voice.expected_answer_s).to_dict()
     result = services.practice.finish("alice", started, ANSWER)
-    assert result.status == "ok" and "delivery" not in result.feedback  # the rubric feedback itself is unchanged
-    stored = services.progress.history("alice")[0].feedback
-    assert stored["delivery"]["words"] == len(words) and stored["delivery"]["length"] == "short"
-    assert stored["overall"] == result.feedback["overall"]
+    assert result.status == "ok" and "delivery" not in result.feedback.model_dump()  # the rubric feedback itself is unchanged
+    stored = services.progress.history("alice")[0]
+    assert stored.delivery["words"] == len(words) and stored.delivery["length"] == "short"
+    assert stored.feedback == result.feedback
 
 
 def test_typed_answers_store_no_delivery(settings, embedder) -> None:
@@ -36,4 +36,4 @@ def test_typed_answers_store_no_delivery(settings, embedder) -> None:
     services = Services(settings, backend_override=fake, embedder_override=embedder)
     started = services.practice.start("bob", "amazon", "coding")
     assert services.practice.finish("bob", started, ANSWER).status == "ok"
-    assert "delivery" not in services.progress.history("bob")[0].feedback
+    assert services.progress.history("bob")[0].delivery is None
