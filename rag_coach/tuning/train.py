@@ -30,11 +30,12 @@ from typing import Any
 
 from rag_coach.tuning.chat import ServingFormat
 from rag_coach.jsonl import read_jsonl
+from rag_coach.tuning.trainlog import peak_rss_mb, plot_loss, progress_bar
 
 log = logging.getLogger(__name__)
 
 LOG_FILE = "training_log.json"
-PLOT_FILE = "loss_curve.png"
+PLOT_FILE = "loss_curve.png"  # plot_loss (trainlog) is re-exported here
 
 
 @dataclass
@@ -146,19 +147,25 @@ def _mean_loss(model: Any, items: list[Encoded], pad_id: int, device: str,
     return sum(losses) / len(losses)
 
 
-def _peak_rss_mb() -> float:
-    import resource
+def spread_validation(rows: list[dict[str, Any]], n: int, seed: int = 0) -> list[dict[str, Any]]:
+    """``n`` validation rows taken in turn from each (task, short target) group after a seeded shuffle.
 
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux: KiB
-
-
-def _progress(start_step: int, total: int) -> Any:
-    """A tqdm bar with ETA on a terminal (None elsewhere or without tqdm: the log lines carry the ETA)."""
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return None
-    return tqdm(total=total, initial=start_step, unit="step", disable=None, dynamic_ncols=True)
+    The dataset lists rows question by question, so its first rows are one task and one answer
+    (the first four check rows all say "yes"): a loss on them rewards a model that always says yes.
+    """
+    shuffled = list(rows)
+    random.Random(seed).shuffle(shuffled)
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in shuffled:
+        target = str(row["messages"][-1]["content"]).strip().lower()
+        groups.setdefault((row["task"], target if len(target) <= 3 else ""), []).append(row)
+    picked: list[dict[str, Any]] = []
+    queues = [groups[k] for k in sorted(groups)]
+    while len(picked) < n and any(queues):
+        for queue in queues:
+            if queue and len(picked) < n:
+                picked.append(queue.pop(0))
+    return picked
 
 
 def _prepare(dataset: Path, config: TrainConfig, fmt: ServingFormat) -> tuple[list[Encoded], int, list[Encoded]]:
@@ -173,7 +180,7 @@ def _prepare(dataset: Path, config: TrainConfig, fmt: ServingFormat) -> tuple[li
         raise ValueError(f"no training example fits in --max-length {config.max_length} ({skipped} too long); raise it")
     if skipped:
         log.warning("%d of %d training examples do not fit in %d tokens and are skipped", skipped, len(train_rows), config.max_length)
-    val_rows = [r for r in rows if r["split"] == "validation"][: config.eval_examples]
+    val_rows = spread_validation([r for r in rows if r["split"] == "validation"], config.eval_examples, config.seed)
     val_items, _ = encode_examples(fmt, val_rows, config.max_length)
     return items, skipped, val_items
 
@@ -226,7 +233,7 @@ def train(base: Path, dataset: Path, out: Path, config: TrainConfig) -> TrainRep
         report.val_loss_before, report.resumed_from = state["val_loss_before"], done
     else:
         report.val_loss_before = _mean_loss(model, val_items, pad_id, device, cast)
-    bar = _progress(done, config.steps)
+    bar = progress_bar(done, config.steps)
     loop_start = time.perf_counter()
     for step in range(done + 1, config.steps + 1):
         t0 = time.perf_counter()
@@ -279,22 +286,4 @@ def _summarise(report: TrainReport, done: int) -> None:
         report.seconds_per_step = round(statistics.median(e["seconds"] for e in steps), 2)
         report.tokens_per_second = round(statistics.median(e.get("tokens_per_s", 0.0) for e in steps), 1)
     report.steps_done = report.log[-1]["step"] if report.log else 0
-    report.peak_rss_mb = _peak_rss_mb()
-
-
-def plot_loss(entries: list[dict[str, float]], path: Path, title: str = "training loss") -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.plot([e["step"] for e in entries], [e["loss"] for e in entries], marker="o", markersize=3)
-    ax.set_xlabel("step")
-    ax.set_ylabel("loss (assistant tokens)")
-    ax.set_title(title, fontsize=9)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    report.peak_rss_mb = peak_rss_mb()

@@ -75,3 +75,17 @@ def test_check_eval_summary_and_balanced_rows(tmp_path: Path) -> None:
     s = summarise([0.9, 0.6, 0.4], [True, False, False])
     assert s["accuracy"] == pytest.approx(2 / 3, abs=1e-3) and s["auc"] == 1.0
     assert s["log_loss"] == pytest.approx((-math.log(0.9) - math.log(0.4) - math.log(0.6)) / 3, abs=1e-4)
+
+
+def test_validation_rows_mix_the_answers_whatever_the_dataset_order() -> None:
+    from rag_coach.tuning.train import spread_validation
+
+    def row(i: int, task: str, target: str) -> dict[str, object]:
+        return {"id": i, "task": task, "messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": target}]}
+
+    rows = [row(i, "check", "yes") for i in range(6)] + [row(6 + i, "check", "no") for i in range(3)] + [row(9, "hint", "a long hint")]
+    picked = spread_validation(rows, 6)  # type: ignore[arg-type]
+    targets = [r["messages"][-1]["content"] for r in picked]  # type: ignore[index]
+    assert (targets.count("no"), targets.count("yes"), targets.count("a long hint")) == (3, 2, 1)
+    assert len(picked) == 6 and len({r["id"] for r in picked}) == 6
+    assert spread_validation(rows, 0) == [] and len(spread_validation(rows, 50)) == len(rows)  # type: ignore[arg-type]
