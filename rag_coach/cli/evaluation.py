@@ -134,6 +134,14 @@ def cmd_bench_llm(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_bench_matmul(args: argparse.Namespace) -> int:
+    from rag_coach.evaluation.bench_matmul import bench_matmul
+
+    report = bench_matmul(n=args.size, runs=args.runs, threads=args.threads)
+    _emit(args, report, report["text"])
+    return EXIT_OK
+
+
 def cmd_bench_load(args: argparse.Namespace) -> int:
     from rag_coach.evaluation.load import LoadOptions, run_load
 
@@ -185,7 +193,7 @@ def add_eval_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def add_bench_parsers(sub: argparse._SubParsersAction) -> None:
-    """bench retrieval, bench chat, bench llm, bench load."""
+    """bench retrieval, bench chat, bench llm, bench load, bench matmul."""
     bench = sub.add_parser("bench", help="benchmarks").add_subparsers(dest="what", required=True)
     p = bench.add_parser("retrieval", help="ingest throughput, cold start, latency per mode, memory")
     _common(p)
@@ -212,11 +220,17 @@ def add_bench_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--url", help="use the app running here instead of starting one")
     p.add_argument("--pid", type=int, help="with --url: the app's process id, to sample its memory")
     p.set_defaults(func=cmd_bench_load)
+    p = bench.add_parser("matmul", help="PyTorch float32 vs bfloat16 matmul GFLOP/s on this CPU (is bf16 training worth it?)")
+    _common(p)
+    p.add_argument("--size", type=int, default=2048, help="n for the n x n x n product")
+    p.add_argument("--runs", type=int, default=5, help="interleaved timed repeats per dtype (medians)")
+    p.add_argument("--threads", type=int, default=2, help="torch threads")
+    p.set_defaults(func=cmd_bench_matmul)
     from rag_coach.cli.voice import add_bench_parser
 
     add_bench_parser(bench)  # bench voice
 
 
-__all__ = ["add_bench_parsers", "add_eval_parsers", "cmd_bench_chat", "cmd_bench_llm", "cmd_bench_load", "cmd_bench_retrieval",
+__all__ = ["add_bench_parsers", "add_eval_parsers", "cmd_bench_chat", "cmd_bench_llm", "cmd_bench_load", "cmd_bench_matmul", "cmd_bench_retrieval",
            "cmd_eval_answers", "cmd_eval_feedback", "cmd_eval_gate", "cmd_eval_relevance", "cmd_eval_report",
            "cmd_eval_retrieval"]

@@ -1,4 +1,4 @@
-"""`rag-coach tune *`: LoRA behaviour tuning (dataset, train, export)."""
+"""`rag-coach tune *`: LoRA behaviour tuning (dataset, train, export, eval-checks)."""
 
 from __future__ import annotations
 
@@ -35,10 +35,14 @@ def cmd_tune_train(args: argparse.Namespace) -> int:
     config = TrainConfig(rank=args.rank, alpha=args.alpha, target_modules=tuple(args.target_modules.split(",")), steps=args.steps,
                          lr=args.lr, max_length=args.max_length, batch_size=args.batch_size,
                          tasks=tuple(t for t in (args.tasks or "").split(",") if t), limit=args.limit,
-                         eval_examples=args.eval_examples, seed=args.seed)
+                         eval_examples=args.eval_examples, seed=args.seed, precision=args.precision,
+                         gradient_checkpointing=args.gradient_checkpointing, checkpoint_every=args.checkpoint_every,
+                         resume=args.resume, max_minutes=args.max_minutes)
     report = train(resolve_base(args.base, _settings(args)), Path(args.dataset), Path(args.out), config)
-    text = (f"{report.examples} examples ({report.skipped_too_long} too long), {config.steps} steps at {report.seconds_per_step} s/step "
-            f"on {report.device}; loss {report.log[0]['loss']} -> {report.log[-1]['loss']}; "
+    resumed = f", resumed from step {report.resumed_from}" if report.resumed_from else ""
+    text = (f"{report.examples} examples ({report.skipped_too_long} too long), {report.steps_done}/{config.steps} steps{resumed}; median "
+            f"{report.seconds_per_step} s/step, {report.tokens_per_second} tokens/s on {report.device} in {report.precision} "
+            f"({report.precision_reason}); load {report.load_seconds} s, peak RSS {report.peak_rss_mb} MB; loss {report.log[0]['loss']} -> {report.log[-1]['loss']}; "
             f"validation loss {report.val_loss_before} -> {report.val_loss_after}\nadapter: {report.out}")
     _emit(args, {k: v for k, v in vars(report).items() if k != "log"}, text)
     return EXIT_OK
@@ -61,8 +65,23 @@ def cmd_tune_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_tune_eval_checks(args: argparse.Namespace) -> int:
+    from rag_coach.tuning.chat import resolve_base
+    from rag_coach.tuning.check_eval import evaluate_checks, format_report
+
+    report = evaluate_checks(resolve_base(args.base), Path(args.dataset), Path(args.adapter) if args.adapter else None,
+                             limit=args.limit, threads=args.threads)
+    if args.out:
+        import json
+
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(report, indent=2), encoding="utf-8")
+    _emit(args, report, format_report(report))
+    return EXIT_OK
+
+
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    """tune dataset, tune train, tune export."""
+    """tune dataset, tune train, tune export, tune eval-checks."""
     tune = sub.add_parser("tune", help="LoRA behaviour tuning: dataset, train, export").add_subparsers(dest="what", required=True)
     p = tune.add_parser("dataset", help="build the chat-format tuning dataset (yes/no checks, follow-ups, hints)")
     _common(p)
@@ -87,6 +106,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=int, help="use at most N training examples")
     p.add_argument("--eval-examples", type=int, default=4, help="validation examples for the loss before/after")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
+                   help="auto: bf16 autocast where this CPU multiplies bf16 faster (flags + probe), else fp32")
+    p.add_argument("--gradient-checkpointing", action="store_true", help="recompute activations in backward (less memory, slower)")
+    p.add_argument("--checkpoint-every", type=int, default=10, help="steps between saves to OUT/checkpoint/")
+    p.add_argument("--resume", action=argparse.BooleanOptionalAction, default=True,
+                   help="continue from OUT/checkpoint/ when present (default); --no-resume starts over")
+    p.add_argument("--max-minutes", type=float, help="stop (checkpointed, adapter saved) before a step would pass this training time")
     p.set_defaults(func=cmd_tune_train)
     p = tune.add_parser("export", help="convert a PEFT adapter to a GGUF LoRA for llama.cpp / Ollama")
     _common(p)
@@ -95,6 +121,15 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="GGUF file to write")
     p.add_argument("--verify-layout", action="store_true", help="also compare GGUF q/k/v rows with the transformers weights (slow)")
     p.set_defaults(func=cmd_tune_export)
+    p = tune.add_parser("eval-checks", help="P(yes) accuracy/log loss on validation check rows via llama.cpp, with and without a GGUF LoRA")
+    _common(p)
+    p.add_argument("--base", required=True, help="model key or PATH.gguf")
+    p.add_argument("--dataset", required=True, help="JSONL from `rag-coach tune dataset`")
+    p.add_argument("--adapter", help="GGUF LoRA from `rag-coach tune export` (omit: base only)")
+    p.add_argument("--limit", type=int, default=16, help="validation check rows, alternating yes/no")
+    p.add_argument("--threads", type=int, help="llama.cpp threads (default: all cores)")
+    p.add_argument("--out", help="also write the report (with P(yes) per row) to this JSON file")
+    p.set_defaults(func=cmd_tune_eval_checks)
 
 
-__all__ = ["add_parsers", "cmd_tune_dataset", "cmd_tune_export", "cmd_tune_train"]
+__all__ = ["add_parsers", "cmd_tune_dataset", "cmd_tune_eval_checks", "cmd_tune_export", "cmd_tune_train"]
