@@ -2,7 +2,8 @@
 
 Rows: genuine answers (the graded set's valid answers and the counter-length pairs, label 1) and the
 answers that must not be scored (``offtopic_answers.jsonl``: another question's answer, a memorised
-template, another company's principles; label 0). The split is by a hash of the row id. The
+template, another company's principles; label 0). The split is by a hash of the row id. A row is
+refused when the other-company rule fires (``rule``, no fitting) or the round's model says so. The
 threshold is the highest one that refuses at most ``MAX_FALSE_REFUSAL`` of the genuine fit rows, so
 real answers are protected first. No model call: embeddings only, about a minute.
 """
@@ -28,9 +29,11 @@ def relevance_rows(check: RelevanceCheck, bank: QuestionBank) -> list[dict[str, 
     rows = []
     for label, rowset in ((1, genuine), (0, load_set("offtopic_answers.jsonl"))):
         for row in rowset:
-            feats, nearest = check.features(bank.get(row["question_id"]), row["answer"])
+            question = bank.get(row["question_id"])
+            feats, nearest = check.features(question, row["answer"])
             rows.append({"id": row["id"], "label": label, "kind": row.get("kind", row.get("quality")),
-                         "round": row["round"], "split": split_of(row["id"]), "features": feats, "nearest": nearest})
+                         "round": row["round"], "split": split_of(row["id"]), "features": feats, "nearest": nearest,
+                         "rule": check.citations(question, row["answer"]).refuses})
     return rows
 
 
@@ -41,13 +44,16 @@ def _model_for(models: Models, rnd: str) -> Logistic:
 def rates(models: Models, rows: list[dict[str, Any]]) -> dict[str, Any]:
     genuine = [r for r in rows if r["label"] == 1]
     other = [r for r in rows if r["label"] == 0]
-    refused = [r for r in rows if (m := _model_for(models, r["round"])).probability(r["features"]) < m.threshold]
+    refused = [r for r in rows if r.get("rule")
+               or (m := _model_for(models, r["round"])).probability(r["features"]) < m.threshold]
     by_kind = Counter(f"{r['round']}/{r['kind']}" for r in refused if r["label"] == 0)
     kinds = Counter(f"{r['round']}/{r['kind']}" for r in other)
     return {"genuine": len(genuine), "offtopic": len(other),
             "offtopic_refused": round(sum(r["label"] == 0 for r in refused) / len(other), 3) if other else None,
             "genuine_refused": round(sum(r["label"] == 1 for r in refused) / len(genuine), 3) if genuine else None,
             "refused_by_kind": {k: f"{by_kind.get(k, 0)}/{n}" for k, n in sorted(kinds.items())},
+            "refused_by_rule": {"offtopic": sum(bool(r.get("rule")) for r in other),
+                                "genuine": sum(bool(r.get("rule")) for r in genuine)},
             "genuine_refused_ids": [r["id"] for r in refused if r["label"] == 1]}
 
 

@@ -13,10 +13,12 @@ the round in the bank**:
   an answer to another question scores below 0;
 * ``z`` — how far ``own`` stands above the other questions' cosines, in standard deviations; a
   template is about as close to every question, so it scores low;
-* ``foreign`` — principles of *other* companies the answer names (distinctive names from the bank's
-  ``principles`` fields, e.g. "Move Fast" under an Amazon question) minus this company's it names.
+* ``foreign`` (shown, not a model input) — distinct principle names of *other* companies the answer
+  cites minus this company's it cites (:mod:`rag_coach.interview.principles`).
 
-A logistic model per round (``relevance.json``, fitted by ``rag-coach eval relevance --write`` on the fit
+An answer that cites more of another company's principles than of this company's (e.g. "Move Fast"
+under an Amazon question) is refused by a deterministic rule, with a sentence naming that company.
+Otherwise a logistic model per round (``relevance.json``, fitted by ``rag-coach eval relevance --write`` on the fit
 half of genuine answers vs ``offtopic_answers.jsonl``, reported on the other half; rounds without
 labelled rows use the pooled model ``*``) gives P(answers this question); below the threshold the
 answer is not scored, with one sentence saying why.
@@ -33,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rag_coach.interview.principles import Citations, PrincipleIndex
 from rag_coach.logistic import Logistic
 from rag_coach.textsafety import one_line as _short
 
@@ -41,7 +44,7 @@ if TYPE_CHECKING:
     from rag_coach.index.embedding import Embedder
     from rag_coach.interview.questions import QuestionBank
 
-FEATURES = ("own", "margin", "z", "foreign")
+FEATURES = ("own", "margin", "z")  # the model's inputs; "foreign" is reported beside them and drives the rule
 NEAR_COPY = 0.8  # another question this close to the asked one is the same problem, not a different one
 
 
@@ -49,33 +52,36 @@ Models = dict[str, Logistic]  # round -> model; "*" for rounds without their own
 
 
 def load_models(text: str) -> Models:
+    """Models from the JSON of ``relevance.json``."""
     return {rnd: Logistic.from_json(json.dumps(spec)) for rnd, spec in json.loads(text).items()}
 
 
 def dump_models(models: Models) -> str:
+    """The JSON written to ``relevance.json``."""
     return json.dumps({rnd: json.loads(m.to_json()) for rnd, m in models.items()}, indent=1) + "\n"
 
 
 @lru_cache(maxsize=1)
 def shipped_models() -> Models:
+    """The fitted models shipped with the package."""
     return load_models(resources.files("rag_coach.interview").joinpath("relevance.json").read_text(encoding="utf-8"))
-
-
-def _norm(text: str) -> str:
-    return " ".join(re.sub(r"[^a-z0-9' ]+", " ", text.lower()).split())
 
 
 @dataclass(frozen=True)
 class Relevance:
+    """The verdict: ok (score it) or not, P(answers this question), the features and the reason shown."""
+
     ok: bool
     probability: float
     features: dict[str, float]
     reason: str = ""  # for the candidate, when not ok
     nearest_other: str | None = None  # id of the other question the answer is closest to
+    other_company: str | None = None  # set when the other-company rule refused the answer
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "probability": round(self.probability, 4),
-                "features": {k: round(v, 4) for k, v in self.features.items()}, "nearest_other": self.nearest_other}
+                "features": {k: round(v, 4) for k, v in self.features.items()}, "nearest_other": self.nearest_other,
+                **({"other_company": self.other_company} if self.other_company else {})}
 
 
 class RelevanceCheck:
@@ -86,6 +92,7 @@ class RelevanceCheck:
         self.embedder = embedder
         self.models = models
         self._round: dict[str, tuple[list[str], np.ndarray]] = {}
+        self._principles: PrincipleIndex | None = None
 
     def _vectors(self, round: str) -> tuple[list[str], np.ndarray]:
         if round not in self._round:
@@ -94,21 +101,19 @@ class RelevanceCheck:
             self._round[round] = (ids, self.embedder.embed_documents(texts) if texts else np.zeros((0, 1)))
         return self._round[round]
 
-    @lru_cache(maxsize=64)  # noqa: B019 - one check object per service, a handful of companies
-    def _principles(self, company: str) -> tuple[frozenset[str], frozenset[str]]:
-        """(this company's principle names, distinctive principle names of other companies), normalised."""
-        by_company: dict[str, set[str]] = {}
-        for q in self.bank.questions.values():
-            for p in q.principles:
-                by_company.setdefault(q.company, set()).add(_norm(p))
-        own = frozenset(by_company.get(company, set()))
-        counts: dict[str, int] = {}
-        for names in by_company.values():
-            for name in names:
-                counts[name] = counts.get(name, 0) + 1
-        foreign = {n for c, names in by_company.items() if c != company for n in names
-                   if counts[n] == 1 and n not in own and (len(n.split()) >= 2 or len(n) >= 10)}
-        return own, frozenset(foreign)
+    @property
+    def principles(self) -> PrincipleIndex:
+        """Principle names per company from the bank's questions, built once."""
+        if self._principles is None:
+            by_company: dict[str, list[str]] = {}
+            for q in self.bank.questions.values():
+                by_company.setdefault(q.company, []).extend(q.principles)
+            self._principles = PrincipleIndex(by_company)
+        return self._principles
+
+    def citations(self, question: Question, answer: str) -> Citations:
+        """Principle names the answer cites, this company's and other companies' (the other-company rule)."""
+        return self.principles.citations(question.company, answer)
 
     def features(self, question: Question, answer: str) -> tuple[dict[str, float], str | None]:
         ids, vectors = self._vectors(question.round)
@@ -129,25 +134,32 @@ class RelevanceCheck:
             nearest = ids[others[best]]
         else:
             margin, z, nearest = 0.0, 0.0, None
-        text = " " + _norm(answer) + " "
-        own_names, foreign_names = self._principles(question.company)
-        foreign = sum(f" {n} " in text for n in foreign_names) - sum(f" {n} " in text for n in own_names)
-        return {"own": own, "margin": margin, "z": z, "foreign": float(max(0, foreign))}, nearest
+        cited = self.citations(question, answer)
+        foreign = float(max(0, cited.foreign_count - len(cited.own)))
+        return {"own": own, "margin": margin, "z": z, "foreign": foreign}, nearest
 
     def check(self, question: Question, answer: str) -> Relevance:
         models = self.models or shipped_models()
         model = models.get(question.round) or models["*"]
         feats, nearest = self.features(question, answer)
         p = model.probability(feats)
+        cited = self.citations(question, answer)
+        if cited.refuses:
+            return Relevance(False, p, feats, self._other_company_reason(question, cited), nearest, cited.main_company())
         if p >= model.threshold:
             return Relevance(True, p, feats, "", nearest)
         return Relevance(False, p, feats, self._reason(question, feats, nearest), nearest)
 
+    def _other_company_reason(self, question: Question, cited: Citations) -> str:
+        other = cited.main_company() or ""
+        names = ", ".join(f'"{n}"' for n in cited.foreign.get(other, ())[:3])
+        return (f"Your answer is framed around {self.bank.registry.company_name(other)}'s principles ({names}), "
+                f"not {self.bank.registry.company_name(question.company)}'s, and does not answer this question "
+                f"(\"{_short(question.prompt)}\"), so it was not scored: answer it with your own story, "
+                "in this company's terms.")
+
     def _reason(self, question: Question, feats: dict[str, float], nearest: str | None) -> str:
         asked = _short(question.prompt)
-        if feats["foreign"] >= 1:
-            return (f"Your answer is framed around another company's principles, not this question (\"{asked}\"), "
-                    "so it was not scored: answer it with your own story, in this company's terms.")
         if nearest is not None and feats["margin"] < 0:
             other = _short(self.bank.questions[nearest].prompt, 70)
             return (f"Your answer seems to address a different question (\"{other}\") rather than this one "
