@@ -69,7 +69,7 @@ def cmd_tune_eval_checks(args: argparse.Namespace) -> int:
     from rag_coach.tuning.chat import resolve_base
     from rag_coach.tuning.check_eval import evaluate_checks, format_report
 
-    report = evaluate_checks(resolve_base(args.base), Path(args.dataset), Path(args.adapter) if args.adapter else None,
+    report = evaluate_checks(resolve_base(args.base, _settings(args)), Path(args.dataset), Path(args.adapter) if args.adapter else None,
                              limit=args.limit, threads=args.threads)
     if args.out:
         import json
