@@ -110,7 +110,12 @@ def cmd_eval_gate(args: argparse.Namespace) -> int:
     if args.check:  # measure the model's P(yes) as a feature; adopting it is a separate, reviewed step
         from rag_coach.evaluation.gate_eval import evaluate_gate_check
 
-        report = evaluate_gate_check(services.coach, limit=args.limit)
+        records = Path(args.records) if args.records else None
+        rows = None
+        if args.from_records:  # summarise only: no model call
+            rows = [json.loads(line) for line in Path(args.from_records).read_text(encoding="utf-8").splitlines() if line.strip()]
+        report = evaluate_gate_check(services.coach, limit=args.limit, records=records, rows=rows,
+                                     model=args.check_model_name or "")
         if args.out:
             Path(args.out).parent.mkdir(parents=True, exist_ok=True)
             Path(args.out).write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -186,6 +191,10 @@ def add_eval_parsers(sub: argparse._SubParsersAction) -> None:
                         "compare the gate with that feature to the shipped one (writes nothing to the package)")
     p.add_argument("--limit", type=int, help="with --check: at most N rows of each labelled set")
     p.add_argument("--out", help="with --check: write the report (with per-row records) to this JSON file")
+    p.add_argument("--records", help="with --check: append each row to this JSON-lines file as it is done; rows "
+                                     "already there are reused (resume a long run)")
+    p.add_argument("--from-records", help="with --check: summarise rows of a --records file (no model call)")
+    p.add_argument("--check-model-name", help="with --from-records: the model name to report")
     p.set_defaults(func=cmd_eval_gate)
     p = ev.add_parser("feedback", help="interview feedback vs labelled answers: ordering, mistakes, refusals, validity")
     _common(p)

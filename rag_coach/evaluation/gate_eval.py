@@ -97,10 +97,17 @@ def _quantile(values: list[float], q: float) -> float | None:
     return round(float(np.quantile(values, q)), 3) if values else None
 
 
-def evaluate_gate_check(coach: Coach, limit: int | None = None) -> dict[str, Any]:
-    """Gate rows with the evidence check (:mod:`rag_coach.coach.answerability`) of the coach's backend:
-    the deterministic gate refitted and the gate with ``evidence_lift`` fitted on the fit half, both
-    and the shipped gate reported on both halves, with the lift's AUC and the check's time per turn."""
+def _order(row_id: str) -> str:
+    """A fixed pseudo-random order of the rows (answerable and unanswerable mixed), so a cut run is a fair sample."""
+    import hashlib
+
+    return hashlib.sha256(f"order:{row_id}".encode()).hexdigest()
+
+
+def check_rows(coach: Coach, limit: int | None = None, records: Path | None = None) -> list[dict[str, Any]]:
+    """Gate rows with the evidence check, in :func:`_order`. With ``records`` (JSON lines) every row is
+    appended as it is done, and rows already there are reused: a long run can be resumed or cut short."""
+    import json
     import time
 
     from rag_coach.coach.answerability import FEATURE, evidence_check
@@ -108,22 +115,47 @@ def evaluate_gate_check(coach: Coach, limit: int | None = None) -> dict[str, Any
     questions, unanswerable = load_set("coaching_questions.jsonl"), load_set("unanswerable_questions.jsonl")
     if limit:
         questions, unanswerable = questions[:limit], unanswerable[:limit]
+    todo = sorted([(1, r) for r in questions] + [(0, r) for r in unanswerable], key=lambda lr: _order(lr[1]["id"]))
+    done: dict[str, dict[str, Any]] = {}
+    if records is not None and records.is_file():
+        for line in records.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                done[row["id"]] = row
     rows = []
-    for label, rowset in ((1, questions), (0, unanswerable)):
-        for row in rowset:
-            session = ChatSession(row.get("company") or "general", row.get("round") or "all")
-            hits, _ = coach.retrieve(session, row["question"])
-            plan = coach.plan(session, row["question"], hits)
-            started = time.perf_counter()
-            check = evidence_check(coach.backend, row["question"], plan.evidence) if plan.evidence else None
-            seconds = time.perf_counter() - started
-            feats = dict(plan.gate.features)
-            if check is not None:
-                feats[FEATURE] = check.lift
-            rows.append({"id": row["id"], "label": label, "split": split_of(row["id"]), "features": feats,
-                         "has_evidence": bool(plan.evidence), "has_check": check is not None,
-                         "p_yes": round(check.p_yes, 4) if check else None,
-                         "p_null": round(check.p_null, 4) if check else None, "check_s": round(seconds, 3)})
+    for label, row in todo:
+        if row["id"] in done:
+            rows.append(done[row["id"]])
+            continue
+        session = ChatSession(row.get("company") or "general", row.get("round") or "all")
+        hits, _ = coach.retrieve(session, row["question"])
+        plan = coach.plan(session, row["question"], hits)
+        started = time.perf_counter()
+        check = evidence_check(coach.backend, row["question"], plan.evidence) if plan.evidence else None
+        seconds = time.perf_counter() - started
+        feats = dict(plan.gate.features)
+        if check is not None:
+            feats[FEATURE] = check.lift
+        rows.append({"id": row["id"], "label": label, "split": split_of(row["id"]), "features": feats,
+                     "has_evidence": bool(plan.evidence), "has_check": check is not None,
+                     "p_yes": round(check.p_yes, 4) if check else None,
+                     "p_null": round(check.p_null, 4) if check else None, "check_s": round(seconds, 3)})
+        if records is not None:
+            with records.open("a", encoding="utf-8") as fh:
+                fh.write(json.dumps(rows[-1]) + "\n")
+    return rows
+
+
+def evaluate_gate_check(coach: Coach, limit: int | None = None, records: Path | None = None,
+                        rows: list[dict[str, Any]] | None = None, model: str = "") -> dict[str, Any]:
+    """Gate rows with the evidence check (:mod:`rag_coach.coach.answerability`) of the coach's backend:
+    the deterministic gate refitted and the gate with ``evidence_lift`` fitted on the fit half, both
+    and the shipped gate reported on both halves, with the lift's AUC and the check's time per turn.
+    ``rows``: summarise rows written earlier (``records``) instead of asking the model."""
+    from rag_coach.coach.answerability import FEATURE
+
+    if rows is None:
+        rows = check_rows(coach, limit, records)
     usable = [r for r in rows if r["has_evidence"] and r["has_check"]]
     fit_rows = [r for r in usable if r["split"] == "fit"]
     labels = [r["label"] for r in fit_rows]
@@ -139,9 +171,8 @@ def evaluate_gate_check(coach: Coach, limit: int | None = None) -> dict[str, Any
                 for s in split}
 
     times = [r["check_s"] for r in rows if r["has_check"]]
-    info = coach.backend.info
     report = {
-        "model": info.model, "backend": info.backend, "rows": len(rows), "rows_with_check": len(usable),
+        "model": model or coach.backend.info.model, "rows": len(rows), "rows_with_check": len(usable),
         "features": [*FEATURES, FEATURE],
         "with_check": {"weights": [round(w, 3) for w in both.weights], "bias": round(both.bias, 3),
                        "threshold": both.threshold,
@@ -158,7 +189,7 @@ def evaluate_gate_check(coach: Coach, limit: int | None = None) -> dict[str, Any
     }
     w, sh = report["with_check"], report["shipped"]
     report["text"] = "\n".join([
-        f"evidence check with {info.model}: {len(usable)} of {len(rows)} rows; median {report['check_seconds_per_turn']['median']} s/turn",
+        f"evidence check with {report['model']}: {len(usable)} of {len(rows)} rows; median {report['check_seconds_per_turn']['median']} s/turn",
         "AUC (fit / report): lift " + " / ".join(str(v) for v in report["auc"]["evidence_lift"].values())
         + "; shipped gate " + " / ".join(str(v) for v in report["auc"]["shipped_gate"].values())
         + "; gate with check " + " / ".join(str(v) for v in report["auc"]["with_check"].values()),
