@@ -88,4 +88,6 @@ def test_the_evidence_check_lifts_answerable_questions_above_unanswerable_ones(s
         result = evidence_check(services.backend, question, plan.evidence)
         assert result is not None and 0.0 < result.p_yes < 1.0 and 0.0 < result.p_null < 1.0
         lifts[name] = result.lift
-    assert lifts["answerable"] > 0 > lifts["unanswerable"], lifts
+    # ordered, not signed: on 2026-12-03 the salary question still got a positive lift (+0.53 vs +0.94), one
+    # reason the check alone is no gate (README, "The model's P(yes) as a gate feature")
+    assert lifts["answerable"] > lifts["unanswerable"], lifts
