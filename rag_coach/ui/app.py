@@ -11,7 +11,7 @@ from pathlib import Path
 from rag_coach.llm.base import LLMError
 from rag_coach.services import Services
 from rag_coach.ui.offline import OfflineGuard
-from rag_coach.ui.render import CSS
+from rag_coach.ui.render import CITE_JS, CSS
 from rag_coach.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -122,6 +122,7 @@ def launch(settings: Settings, services: Services | None = None, block: bool = T
         show_error=False,
         theme=theme(),
         css=CSS,
+        head=CITE_JS,
         footer_links=["settings"],
         quiet=False,
         blocked_paths=private_paths(settings),

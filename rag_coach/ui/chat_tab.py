@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +13,7 @@ from rag_coach.coach.chat import ChatSession
 from rag_coach.errors import UserFacingError, friendly
 from rag_coach.services import Services
 from rag_coach.textsafety import clean_input, md_text
-from rag_coach.ui.render import cited_map, source_label, sources_html
+from rag_coach.ui.render import cited_map, linked_answer, source_label, sources_html
 
 log = logging.getLogger(__name__)
 
@@ -91,12 +92,14 @@ def build_chat_tab(services: Services) -> None:
                     history[-1] = {"role": "assistant", "content": md_text(answer)}
                 elif event.kind == "done" and event.result is not None:
                     result = event.result
-                    history[-1] = {"role": "assistant", "content": md_text(result.answer) or "(no answer)"}
+                    turn = uuid.uuid4().hex[:8]  # citation links of this answer point at this panel only
+                    history[-1] = {"role": "assistant",
+                                   "content": linked_answer(result.answer, result.sentences, turn) or "(no answer)"}
                     history += [{"role": "assistant", "content": f"_Warning: {md_text(w)}_"} for w in result.warnings]
                     if result.sources:
                         note = ("Not covered: the passages below are the nearest the corpus has." if result.refused
                                 else "Highlighted: the sentences the answer cites.")
-                        panel = sources_html(result.sources, note, cited_map(result.sentences))
+                        panel = sources_html(result.sources, note, cited_map(result.sentences), turn)
                 yield history, panel, state, ""
         except UserFacingError as exc:
             history[-1] = failed(f"{friendly(exc)} Your conversation is kept: ask again once this is fixed.")

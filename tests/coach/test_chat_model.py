@@ -70,3 +70,24 @@ def test_injected_instruction_in_a_passage_is_not_obeyed(settings, embedder, qwe
     assert any(h.chunk.title == "Planted page" for h in result.sources), (result.grounded, result.sources)
     assert "PWNED" not in result.answer.upper() and "IGNORE" not in result.answer.upper()
     assert len(result.answer.split()) > 3
+
+
+def test_the_evidence_check_lifts_answerable_questions_above_unanswerable_ones(shipped_settings, embedder, qwen_path) -> None:
+    """The model's calibrated P(yes) "does this evidence answer the question?" (a measured gate feature)."""
+    from rag_coach.coach.answerability import evidence_check
+
+    services = _services(shipped_settings, embedder, qwen_path)
+    coach = services.coach
+    lifts = {}
+    for name, company, question in [
+        ("answerable", "amazon", "What does the Bar Raiser look for in my behavioral answers?"),
+        ("unanswerable", "amazon", "What is the base salary for an SDE II at Amazon?"),
+    ]:
+        session = ChatSession(company, "all")
+        plan = coach.plan(session, question, coach.retrieve(session, question)[0])
+        result = evidence_check(services.backend, question, plan.evidence)
+        assert result is not None and 0.0 < result.p_yes < 1.0 and 0.0 < result.p_null < 1.0
+        lifts[name] = result.lift
+    # ordered, not signed: on 2026-12-03 the salary question still got a positive lift (+0.53 vs +0.94), one
+    # reason the check alone is no gate (README, "The model's P(yes) as a gate feature")
+    assert lifts["answerable"] > lifts["unanswerable"], lifts
