@@ -32,9 +32,7 @@ def bench_chat(settings: Settings, n: int = 20) -> dict[str, Any]:
     coach = services.coach
     started = time.perf_counter()
     services.retriever.retrieve("warm up")
-    warm = getattr(services.backend, "warm_up", None)
-    if warm:
-        warm(coach.warm_up_messages())
+    services.backend.warm_up(coach.warm_up_messages())
     startup_s = time.perf_counter() - started
     first, follow, rows = [], [], []
     for i, q in enumerate(fixed_questions(n)):

@@ -1,14 +1,15 @@
 """Embedded backend: llama-cpp-python running a local GGUF (default: Qwen2.5-Coder-1.5B-Instruct Q4_K_M).
 
 llama.cpp reuses its KV cache for the longest common token prefix with the previous call, so a
-stable system prompt and an append-only conversation make follow-up turns cheap.
+stable system prompt and an append-only conversation make follow-up turns cheap. A loaded model is not
+re-entrant: one call at a time (:class:`~rag_coach.services.Services` wraps every backend in
+:class:`~rag_coach.llm.serialized.SerializedBackend`, the one lock).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,6 @@ class EmbeddedBackend:
         self.extra_buffers = extra_buffers
         self._probe_cache = probe_cache  # None: no child-process probe before the first load
         self._llm: Any = None
-        self._lock = threading.Lock()  # one generation at a time per loaded model
         self._yes_no: tuple[list[int], list[int]] | None = None  # token ids of yes/no variants
         self.info = BackendInfo("embedded", self.model_path.name, str(self.adapter) if self.adapter else None, context_tokens)
 
@@ -92,10 +92,9 @@ class EmbeddedBackend:
     def warm_up(self, messages: list[Message]) -> None:
         """Evaluate a prompt prefix (e.g. the system prompt) so the first real turn reuses it."""
         llm = self._load()
-        with self._lock:
-            prompt = self._format(messages)
-            tokens = llm.tokenize(prompt.encode(), add_bos=True, special=True)
-            llm.eval(tokens[: max(1, len(tokens) - 1)])
+        prompt = self._format(messages)
+        tokens = llm.tokenize(prompt.encode(), add_bos=True, special=True)
+        llm.eval(tokens[: max(1, len(tokens) - 1)])
 
     def _format(self, messages: list[Message]) -> str:
         llm = self._load()
@@ -116,22 +115,21 @@ class EmbeddedBackend:
         import numpy as np
 
         llm = self._load()
-        with self._lock:
-            if self._yes_no is None:
-                ids = lambda words: sorted({llm.tokenize(w.encode(), add_bos=False, special=False)[0] for w in words})  # noqa: E731
-                self._yes_no = (ids(("yes", "Yes", " yes", " Yes")), ids(("no", "No", " no", " No")))
-            tokens = llm.tokenize(self._format(messages).encode(), add_bos=True, special=True)
+        if self._yes_no is None:
+            ids = lambda words: sorted({llm.tokenize(w.encode(), add_bos=False, special=False)[0] for w in words})  # noqa: E731
+            self._yes_no = (ids(("yes", "Yes", " yes", " Yes")), ids(("no", "No", " no", " No")))
+        tokens = llm.tokenize(self._format(messages).encode(), add_bos=True, special=True)
+        prefix = 0
+        for cached, new in zip(cached_tokens(llm), tokens):
+            if cached != new:
+                break
+            prefix += 1
+        prefix = min(prefix, len(tokens) - 1)  # at least one token is evaluated, so the logits are fresh
+        if not truncate_cache(llm, prefix):
+            llm.reset()
             prefix = 0
-            for cached, new in zip(cached_tokens(llm), tokens):
-                if cached != new:
-                    break
-                prefix += 1
-            prefix = min(prefix, len(tokens) - 1)  # at least one token is evaluated, so the logits are fresh
-            if not truncate_cache(llm, prefix):
-                llm.reset()
-                prefix = 0
-            llm.eval(tokens[prefix:])
-            logits = last_logits(llm)
+        llm.eval(tokens[prefix:])
+        logits = last_logits(llm)
         probs = np.exp(logits - logits.max())
         yes, no = self._yes_no
         return yes_share(float(probs[yes].sum()), float(probs[no].sum()))
@@ -154,17 +152,16 @@ class EmbeddedBackend:
             kwargs["top_k"] = 1
         if json_schema is not None:
             kwargs["response_format"] = {"type": "json_object", "schema": json_schema}
-        with self._lock:
-            completion = 0
-            finish = None
-            for chunk in llm.create_chat_completion(messages=messages, **kwargs):
-                choice = chunk["choices"][0]
-                piece = choice.get("delta", {}).get("content")
-                finish = choice.get("finish_reason") or finish
-                if piece:
-                    completion += 1
-                    yield piece
-            if usage is not None:
-                usage.completion_tokens = completion
-                usage.prompt_tokens = max(0, llm.n_tokens - completion)
-                usage.truncated = finish == "length"
+        completion = 0
+        finish = None
+        for chunk in llm.create_chat_completion(messages=messages, **kwargs):
+            choice = chunk["choices"][0]
+            piece = choice.get("delta", {}).get("content")
+            finish = choice.get("finish_reason") or finish
+            if piece:
+                completion += 1
+                yield piece
+        if usage is not None:
+            usage.completion_tokens = completion
+            usage.prompt_tokens = max(0, llm.n_tokens - completion)
+            usage.truncated = finish == "length"

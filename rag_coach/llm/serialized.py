@@ -73,7 +73,14 @@ class SerializedBackend:
         finally:
             self._lock.release()
 
-    def __getattr__(self, name: str) -> Any:  # warm_up, requests (named fakes), create_adapter_model, ...
-        if name == "inner":
-            raise AttributeError(name)
-        return getattr(self.inner, name)
+    def warm_up(self, messages: list[Message]) -> None:
+        """Evaluate a stable prompt prefix ahead of the first request, if the backend can (the embedded one
+        can; Ollama loads on its own); a model call too, so it waits its turn."""
+        warm = getattr(self.inner, "warm_up", None)
+        if warm is None:
+            return
+        self._acquire()
+        try:
+            warm(messages)
+        finally:
+            self._lock.release()

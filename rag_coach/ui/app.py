@@ -92,9 +92,7 @@ def warm_up(services: Services) -> None:
     """Load index, embedder and model, and evaluate the stable system prompt once (runs in the background)."""
     try:
         services.retriever.retrieve("warm up")
-        warm = getattr(services.backend, "warm_up", None)
-        if warm is not None:
-            warm(services.coach.warm_up_messages())
+        services.backend.warm_up(services.coach.warm_up_messages())
         log.info("warm-up done")
     except LLMError as exc:  # e.g. the model library crashed in the probe: say so now, the chat repeats it
         log.error("the local model cannot answer: %s", exc)

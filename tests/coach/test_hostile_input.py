@@ -35,7 +35,7 @@ def test_long_message_is_cut_and_control_characters_removed(services) -> None:
     result = services.coach.ask(session, question)
     sent = session.history[-2]["content"].split("Question: ", 1)[1]
     assert sent.startswith("Who can veto my hire? please explain") and len(sent) <= 300
-    assert not any(c in sent + str(services.backend.requests) for c in "\x00\x1b\u202e")
+    assert not any(c in sent + str(services.backend.inner.requests) for c in "\x00\x1b\u202e")
     assert result.notices == ["Your message was 1,522 characters long; only the first 300 were used. "
                               "Shorten it or split it into several parts."]
     assert services.coach.ask(session, "And frugality?").notices == []
@@ -45,7 +45,7 @@ def test_long_message_is_cut_and_control_characters_removed(services) -> None:
 def test_sources_only_call_checks_company_and_round(services) -> None:
     hits, grounded = services.coach.sources("Who can veto my hire?", "amazon", "behavioral")
     assert grounded and hits[0].chunk.section == "Bar Raiser"
-    assert services.backend.requests == []  # no model call
+    assert services.backend.inner.requests == []  # no model call
     with pytest.raises(ValueError, match="unknown company 'nope'"):
         services.coach.sources("x", "nope", "all")
     with pytest.raises(ValueError, match="unknown round"):

@@ -46,10 +46,11 @@ class SlowFakeBackend:
             self.active -= 1
 
 
-def test_generations_do_not_overlap_and_attributes_pass_through() -> None:
+def test_generations_do_not_overlap_and_nothing_else_passes_through() -> None:
     inner = SlowFakeBackend()
     backend = SerializedBackend(inner)
-    assert isinstance(backend, ChatBackend) and backend.info.model == "slow-fake" and backend.requests is inner.requests
+    assert isinstance(backend, ChatBackend) and backend.info.model == "slow-fake"
+    assert not hasattr(backend, "requests") and backend.inner.requests is inner.requests  # no hidden forwarding
     out: list[str] = []
     threads = [threading.Thread(target=lambda: out.append("".join(backend.stream_chat([])))) for _ in range(4)]
     for t in threads:
@@ -84,3 +85,20 @@ def test_rubric_probability_waits_for_the_stream() -> None:
     stream.close()
     waiter.join(5)
     assert got == [0.75] and inner.max_active == 1
+
+
+def test_warm_up_waits_for_the_stream_and_is_a_no_op_without_support() -> None:
+    inner = SlowFakeBackend()
+    warmed: list[int] = []
+    inner.warm_up = lambda messages: warmed.append(inner.active)  # type: ignore[attr-defined]
+    backend = SerializedBackend(inner)
+    stream = backend.stream_chat([])
+    next(stream)
+    waiter = threading.Thread(target=lambda: backend.warm_up([]))
+    waiter.start()
+    waiter.join(0.2)
+    assert warmed == [] and backend.waiting == 1  # it does not run beside a generation
+    stream.close()
+    waiter.join(5)
+    assert warmed == [0] and not backend._lock.locked()
+    SerializedBackend(SlowFakeBackend()).warm_up([])  # a backend without warm-up: nothing happens

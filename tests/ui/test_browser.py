@@ -58,7 +58,7 @@ def test_mock_interview_with_hint_and_follow_up_then_feedback_and_progress(inter
     assert "hints used: 1" in feedback
     page.locator("#iv-download").wait_for()
     page.screenshot(path=str(ARTIFACTS / "interview_feedback.png"), full_page=True)
-    grading_prompt = services.backend.checks[-1][-1]["content"]
+    grading_prompt = services.backend.inner.checks[-1][-1]["content"]
     assert "Recursively I would reverse" in grading_prompt  # the follow-up answer reached the grader
     page.get_by_role("tab", name="Progress").click()
     page.get_by_text("1 finished interviews").wait_for()

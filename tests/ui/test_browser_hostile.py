@@ -83,7 +83,7 @@ def test_chat_and_sources_show_markup_as_text(hostile_app, page) -> None:
     page.locator("#rc-question textarea").fill("Tell me about the Bar Raiser. " + "a" * 600)
     page.locator("#rc-ask").click()
     page.get_by_text("Your message was 630 characters long; only the first 400 were used.").wait_for()
-    assert all("a" * 401 not in str(r["messages"]) for r in services.backend.requests)
+    assert all("a" * 401 not in str(r["messages"]) for r in services.backend.inner.requests)
 
 
 def test_interview_transcript_and_feedback_show_markup_as_text(settings, embedder, page) -> None:

@@ -33,4 +33,4 @@ def test_load_runner_plumbing_with_fake_llm(fake_app) -> None:
         plan = services.coach.plan(session, q["question"], services.coach.retrieve(session, q["question"])[0])
         expected += 0 if plan.kind in EXTRACTIVE_TYPES else len(plan.evidence)
     assert expected >= 1, "the fixed questions should include one the model phrases"
-    assert len(services.backend.requests) == expected
+    assert len(services.backend.inner.requests) == expected

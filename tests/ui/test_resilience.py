@@ -58,6 +58,6 @@ def test_sources_endpoint_is_retrieval_only(fake_app) -> None:
     hits = client.predict("Who can veto my hire?", "amazon", "behavioral", api_name="/sources")
     assert hits[0]["section"] == "Bar Raiser" and hits[0]["file"] == "companies/amazon.md"
     assert {h["company"] for h in hits} <= {"amazon", "general"}
-    assert services.backend.requests == []
+    assert services.backend.inner.requests == []
     with pytest.raises(Exception, match="unknown company 'acme'"):
         client.predict("Who can veto my hire?", "acme", "all", api_name="/sources")
