@@ -11,12 +11,11 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag_coach.documents.models import Question
+from rag_coach.documents.models import DIFFICULTIES, Question
 from rag_coach.progress.store import ProgressStore, TopicStat, rank_weakest
 
 logger = logging.getLogger(__name__)
 
-DIFFICULTIES: tuple[str, ...] = ("easy", "medium", "hard")
 ALL_ROUNDS = "all"
 
 
