@@ -94,6 +94,16 @@ def cmd_eval_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_eval_evidence(args: argparse.Namespace) -> int:
+    from rag_coach.evaluation.evidence_eval import evaluate_evidence
+    from rag_coach.services import Services
+
+    shipped = Path(__file__).resolve().parents[1] / "coach" / "evidence.json"
+    report = evaluate_evidence(Services(_settings(args)).coach, write=shipped if args.write else None)
+    _emit(args, report, report["text"])
+    return EXIT_OK
+
+
 def cmd_eval_gate(args: argparse.Namespace) -> int:
     from rag_coach.evaluation.gate_eval import evaluate_gate
     from rag_coach.services import Services
@@ -102,7 +112,9 @@ def cmd_eval_gate(args: argparse.Namespace) -> int:
 
     shipped = Path(__file__).resolve().parents[1] / "coach" / "gate.json"
     n = len(FEATURES)  # before the first fit: a neutral gate that answers everything
-    current = GateModel.load(shipped) if shipped.is_file() else GateModel((0.0,) * n, 0.0, (0.0,) * n, (1.0,) * n, 0.0)
+    current = GateModel.load(shipped) if shipped.is_file() else None
+    if current is None or current.features != FEATURES:  # first fit, or the features changed: refit from neutral
+        current = GateModel((0.0,) * n, 0.0, (0.0,) * n, (1.0,) * n, 0.0)
     services = Services(_llm_overrides(args, _settings(args)), gate_override=current)
     if args.check:  # measure the model's P(yes) as a feature; adopting it is a separate, reviewed step
         from rag_coach.evaluation.gate_eval import evaluate_gate_check
@@ -187,6 +199,10 @@ def add_eval_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--price-per-cpu-hour", type=float, default=0.04, help="USD per vCPU-hour for the cost line")
     p.add_argument("--out", default="reports/latest", help="folder for report.md and report.json")
     p.set_defaults(func=cmd_eval_report)
+    p = ev.add_parser("evidence", help="evidence scorer: fit on one half of the coaching questions, report recall on the other")
+    _common(p)
+    p.add_argument("--write", action="store_true", help="store the fitted scorer as rag_coach/coach/evidence.json")
+    p.set_defaults(func=cmd_eval_evidence)
     p = ev.add_parser("gate", help="answerability gate: fit on one half of the labelled sets, report on the other")
     _common(p)
     _llm_flags(p)
@@ -256,5 +272,5 @@ def add_bench_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 __all__ = ["add_bench_parsers", "add_eval_parsers", "cmd_bench_chat", "cmd_bench_llm", "cmd_bench_load", "cmd_bench_matmul", "cmd_bench_retrieval",
-           "cmd_eval_answers", "cmd_eval_feedback", "cmd_eval_gate", "cmd_eval_relevance", "cmd_eval_report",
+           "cmd_eval_answers", "cmd_eval_evidence", "cmd_eval_feedback", "cmd_eval_gate", "cmd_eval_relevance", "cmd_eval_report",
            "cmd_eval_retrieval"]

@@ -42,11 +42,11 @@ class AnswerSentence:
     check: str = "supported"  # why a model sentence was replaced, or "supported"
 
     def render(self) -> str:
-        """The sentence with its citation before the final full stop: "... the hire [1]."."""
+        """The sentence with its citation before the final full stop: "... the hire [1]." (one is added if missing)."""
         text = self.text.rstrip()
         if text and text[-1] in ".!?":
-            return f"{text[:-1]} [{self.passage}]{text[-1]}"
-        return f"{text} [{self.passage}]"
+            return f"{text[:-1].rstrip()} [{self.passage}]{text[-1]}"
+        return f"{text.rstrip(' .…;:,')} [{self.passage}]."  # a bank item or catalog entry without a full stop
 
     def to_dict(self) -> dict[str, Any]:
         return {"text": self.text, "citation": self.passage, "evidence": self.evidence_key,

@@ -1,22 +1,30 @@
 """Evidence selection: from the retrieved passages, the few sentences (or bank items / catalog entries)
 that answer the question, each with the number of the passage it comes from.
 
-The system picks the evidence, not the model: every candidate sentence is scored by its embedding
-cosine to the question and its BM25 score within the candidate pool, plus a small share of its
-passage's retrieval rank. How many items are kept depends on the question's type (a lookup needs one
-or two sentences, a how-to or a list more). A question bank item or a catalog mistake is one item:
-splitting "Fix: ..." from its mistake would lose what the fix is for.
+The system picks the evidence, not the model: every candidate sentence gets a few deterministic
+features (:data:`UNIT_FEATURES`: embedding cosine to the question, BM25 within the candidate pool,
+its passage's retrieval rank, whether it leads its passage, its position, the share of the question's
+content words it holds, its length), and a logistic model over them (``evidence.json``, fitted by
+``rag-coach eval evidence --write`` on the *fit* half of the labelled coaching questions: label = the
+sentence holds one of the question's required facts) gives the probability that it answers. How many
+items are kept depends on the question's type (a lookup needs a few sentences, a how-to or a list
+more). A question bank item or a catalog mistake is one item: splitting "Fix: ..." from its mistake
+would lose what the fix is for.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 from typing import Literal
 
 import numpy as np
 
 from rag_coach.coach.prompts import neutralize, sanitize
+from rag_coach.logistic import Logistic
 from rag_coach.retrieval.bm25 import BM25Index, tokenize
 from rag_coach.retrieval.retriever import Hit
 
@@ -25,8 +33,9 @@ WHOLE_ITEM_KINDS = frozenset({"question_bank", "mistake_catalog"})
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[*])|\n+|\s+(?=[*-]\s+\S)")
 BULLET = re.compile(r"^(?:[*-]\s+)+")
 MAX_ITEM_CHARS = 420
-KEEP = {"lookup": 2, "how_to": 3, "list": 4, "practice_question": 3}
-WEIGHTS = (0.65, 0.25, 0.10)  # cosine, BM25 (pool-normalised), passage rank
+KEEP = {"lookup": 3, "how_to": 3, "list": 4, "practice_question": 3}
+FLOOR = 0.5  # an item whose probability is under half the best item's is not evidence
+UNIT_FEATURES = ("cosine", "bm25", "rank", "lead", "position", "overlap", "length")
 
 PRACTICE = re.compile(r"\b(practi[cs]e|mock|sample|example) (?:question|problem)s?\b|\b(?:give|show|suggest) me (?:a |an |some |\d+ )?"
                       r"(?:question|problem)s?\b|\bquestions? (?:to practi[cs]e|might|could|would|will|do they|they ask)\b", re.I)
@@ -74,8 +83,16 @@ def candidates(hits: list[Hit]) -> list[EvidenceItem]:
     return [EvidenceItem(n, i, unit) for n, hit in enumerate(hits, 1) for i, unit in enumerate(split_passage(hit))]
 
 
-def score(question: str, items: list[EvidenceItem], embed) -> list[EvidenceItem]:
-    """Items with ``score`` and ``cosine`` filled, best first. ``embed`` maps texts to unit vectors."""
+@lru_cache(maxsize=1)
+def shipped_model() -> Logistic:
+    """The fitted unit scorer shipped as ``evidence.json`` (refit with ``rag-coach eval evidence --write``)."""
+    return Logistic.from_json(resources.files("rag_coach.coach").joinpath("evidence.json").read_text(encoding="utf-8"))
+
+
+def unit_features(question: str, items: list[EvidenceItem], embed) -> list[dict[str, float]]:
+    """:data:`UNIT_FEATURES` of each item (``embed`` maps texts to unit vectors)."""
+    from rag_coach.coach.support import content_words
+
     if not items:
         return []
     vectors = embed([question, *[it.text for it in items]])
@@ -83,10 +100,21 @@ def score(question: str, items: list[EvidenceItem], embed) -> list[EvidenceItem]
     bm = BM25Index([it.text for it in items]).scores(question)  # the candidate pool as the collection
     bm = bm / bm.max() if bm.max() > 0 else bm
     passages = max(it.passage for it in items)
-    rank = np.array([1.0 - (it.passage - 1) / max(1, passages) for it in items])
-    w_cos, w_bm, w_rank = WEIGHTS
-    total = w_cos * cos + w_bm * bm + w_rank * rank
-    scored = [EvidenceItem(it.passage, it.index, it.text, float(s), float(c)) for it, s, c in zip(items, total, cos)]
+    asked = content_words(question)
+    rows = []
+    for it, c, b in zip(items, cos, bm):
+        rows.append({"cosine": float(c), "bm25": float(b), "rank": 1.0 - (it.passage - 1) / max(1, passages),
+                     "lead": 1.0 if it.index == 0 else 0.0, "position": min(it.index, 6) / 6,
+                     "overlap": len(asked & content_words(it.text)) / max(1, len(asked)),
+                     "length": math.log1p(len(tokenize(it.text)))})
+    return rows
+
+
+def score(question: str, items: list[EvidenceItem], embed, model: Logistic | None = None) -> list[EvidenceItem]:
+    """Items with ``score`` (the model's probability that the item answers) and ``cosine`` filled, best first."""
+    model = model or shipped_model()
+    feats = unit_features(question, items, embed)
+    scored = [EvidenceItem(it.passage, it.index, it.text, model.probability(f), f["cosine"]) for it, f in zip(items, feats)]
     return sorted(scored, key=lambda it: (-it.score, it.passage, it.index))
 
 
@@ -99,7 +127,7 @@ def pick(ranked: list[EvidenceItem], kind: QuestionType) -> list[EvidenceItem]:
     """From items ranked by :func:`score`: as many as ``kind`` needs, at most two per passage, in passage order."""
     if not ranked:
         return []
-    floor = ranked[0].score * 0.6  # far weaker items than the best one are not evidence
+    floor = ranked[0].score * FLOOR  # far weaker items than the best one are not evidence
     chosen: list[EvidenceItem] = []
     per_passage: dict[int, int] = {}
     for it in ranked:

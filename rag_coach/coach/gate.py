@@ -6,8 +6,13 @@ Features (all deterministic, from retrieval and the selected evidence):
   coaching filler words) that occur in the evidence, as the same stem or as a word whose embedding
   is at least ``SOFT_MATCH`` similar ("decide" ~ "decision");
 * ``missing`` — how many focus words occur in no evidence item ("salary", "visa", "headcount");
-* ``figure_gap`` — 1 when the question asks for a number (how much / how many / rate / salary) and
-  the evidence holds none;
+* ``type_gap`` — 1 when the question asks for a kind of answer that no evidence sentence holds
+  (:func:`type_gaps`): a percentage or rate (evidence without a percentage or proportion), a count
+  ("how many", evidence without a number), a pay amount (evidence without a currency figure), a point in
+  time ("right now", "last week", "2026", "unreleased": evidence without that time reference) or a
+  person's identity ("name of", "who will", "who is my": evidence without a name the question does not
+  already hold). Answer-type checking as in classic QA: the candidate's in-domain unanswerables are
+  mostly of these kinds (pay, named interviewers, recent questions, pass rates, headcount);
 * ``top_dense`` — the retriever's dense score of the first passage.
 
 A logistic model over the standardised features gives P(answerable); its weights and threshold are
@@ -30,14 +35,26 @@ from typing import Any
 
 from rag_coach import logistic
 from rag_coach.coach.evidence import EvidenceItem
-from rag_coach.coach.support import content_words, figures
+from rag_coach.coach.support import content_words, figures, names
 from rag_coach.logistic import Logistic
 from rag_coach.retrieval.bm25 import tokenize
 from rag_coach.retrieval.retriever import Hit
 
-FEATURES = ("best_cosine", "coverage", "missing", "figure_gap", "top_dense")
-ASKS_FIGURE = re.compile(r"\bhow (?:much|many|long|often)\b|\b(?:salary|salaries|pay|paid|compensation|bonus|rsus?|equity|rate|"
-                         r"percent(?:age)?|number of|headcount|odds|chance)\b", re.I)
+FEATURES = ("best_cosine", "coverage", "missing", "type_gap", "top_dense")
+# what a question asks for -> what the evidence must hold to answer it (see ``type_gaps``)
+ASKS_SHARE = re.compile(r"\b(?:percent(?:age)?|(?:pass|offer|success|acceptance|hire|hiring|rejection) rates?|odds|"
+                        r"chances? (?:of|that|to)|what are (?:my|the) chances|how likely|proportion|fraction)\b", re.I)
+HAS_SHARE = re.compile(r"%|\bpercent|\b(?:one|1) (?:in|out of) (?:\d+|[a-z]+)\b|\b(?:half|third|quarter|majority|most)\b", re.I)
+ASKS_COUNT = re.compile(r"\bhow many\b|\bnumber of\b|\bheadcount\b", re.I)
+NUMBER_WORD = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|sixteen|twenty|"
+                         r"thirty|dozen|half|third)\b", re.I)
+ASKS_PAY = re.compile(r"(?=.*\b(?:how much|what (?:is|are|'s) the|range|band|figure|numbers?)\b).*\b(?:salar(?:y|ies)|pay|paid|"
+                      r"compensation|bonus\w*|rsus?|equity|earn\w*|vesting)\b", re.I | re.S)
+HAS_MONEY = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(?:k|usd|eur|gbp|dollars?)\b", re.I)
+ASKS_TIME = re.compile(r"\b(?:right now|currently|this (?:week|month|year|quarter)|(?:last|past) (?:week|month|year|quarter)|"
+                       r"latest|upcoming|unreleased|20\d\d)\b", re.I)
+ASKS_NAME = re.compile(r"\b(?:names? of|what is the name|who (?:will|is my|are my)|who is the \w+(?: \w+)? (?:for|on|of)|"
+                       r"which (?:person|people|interviewer|recruiter))\b", re.I)
 GENERIC = frozenset(tokenize("company companies team teams role roles job jobs loop loops onsite round rounds level levels "
                              "engineer engineers software sde swe senior new grad hire hiring process offer after before "
                              "whether during about any some more most much also each every other get got going actually "
@@ -89,18 +106,37 @@ def uncovered(focus: set[str], question: str, evidence_text: str, embed=None) ->
     return tuple(m for m, row in zip(missing, sims) if float(row.max()) < SOFT_MATCH)
 
 
+def type_gaps(question: str, evidence_text: str, ignore: set[str] = frozenset()) -> tuple[str, ...]:
+    """The kinds of answer ``question`` asks for that ``evidence_text`` does not hold (see the module docstring).
+    ``ignore``: stems of the company and round names, which never answer a "who"/"name of" question."""
+    gaps = []
+    if ASKS_SHARE.search(question) and not HAS_SHARE.search(evidence_text):
+        gaps.append("share")
+    if ASKS_COUNT.search(question) and not (figures(evidence_text) or NUMBER_WORD.search(evidence_text)):
+        gaps.append("count")
+    if ASKS_PAY.search(question) and not HAS_MONEY.search(evidence_text):
+        gaps.append("pay")
+    when = ASKS_TIME.search(question)
+    if when and not re.search(r"(?<![a-z0-9])" + re.escape(when.group(0).lower()) + r"(?![a-z0-9])", evidence_text.lower()):
+        gaps.append("time")
+    if ASKS_NAME.search(question):
+        asked = {n.lower() for n in names(question)}
+        if not [n for n in names(evidence_text) if n.lower() not in asked and not set(tokenize(n)) <= ignore]:
+            gaps.append("name")
+    return tuple(gaps)
+
+
 def features(question: str, evidence: list[EvidenceItem], hits: list[Hit], ignore: set[str],
              embed=None) -> tuple[dict[str, float], tuple[str, ...]]:
     focus = focus_words(question, ignore)
     missing_stems = uncovered(focus, question, " ".join(it.text for it in evidence), embed)
     asked = _surface(question)
     missing = tuple(asked.get(m, m) for m in missing_stems)  # as the candidate wrote them, for the refusal text
-    evidence_figures = set().union(*(figures(it.text) for it in evidence)) if evidence else set()
     return {
         "best_cosine": max((it.cosine for it in evidence), default=0.0),
         "coverage": (len(focus) - len(missing)) / len(focus) if focus else 1.0,
         "missing": float(len(missing)),
-        "figure_gap": 1.0 if ASKS_FIGURE.search(question) and not evidence_figures else 0.0,
+        "type_gap": 1.0 if type_gaps(question, " ".join(it.text for it in evidence), ignore) else 0.0,
         "top_dense": float(hits[0].dense_score or 0.0) if hits else 0.0,
     }, missing
 

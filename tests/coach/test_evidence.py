@@ -51,3 +51,26 @@ def test_more_evidence_for_a_list_question_at_most_two_per_passage(embedder) -> 
     per_passage = [c.passage for c in chosen]
     assert len(chosen) <= KEEP["list"] and all(per_passage.count(p) <= 2 for p in per_passage)
     assert per_passage == sorted(per_passage)  # shown in passage order
+
+
+def test_shipped_scorer_is_fitted_and_ranks_the_answering_sentence_first(embedder) -> None:
+    from rag_coach.coach.evidence import UNIT_FEATURES, candidates, score, shipped_model
+
+    model = shipped_model()
+    assert model.features == UNIT_FEATURES and model.fitted_on  # fitted by `rag-coach eval evidence --write`
+    ranked = score("Can the Bar Raiser veto my hire?", candidates(PASSAGES), embedder.embed_documents)
+    assert ranked[0].text == "The Bar Raiser can veto the hire even if the hiring manager wants you."
+    assert all(0.0 <= it.score <= 1.0 for it in ranked)
+    assert [it.score for it in ranked] == sorted((it.score for it in ranked), reverse=True)
+
+
+def test_evidence_recall_on_the_held_out_half(shipped_settings, embedder) -> None:
+    """The scorer was fitted on the fit half only; on the report half the picked evidence must hold the facts
+    (measured 0.711 when evidence.json was fitted; cosine-only ranking gives 0.583)."""
+    from rag_coach.evaluation.evidence_eval import evaluate_evidence
+    from rag_coach.services import Services
+
+    services = Services(shipped_settings, embedder_override=embedder)
+    report = evaluate_evidence(services.coach)["report"]
+    assert report["recall_shipped"] >= 0.66 and report["recall_shipped"] > report["recall_cosine_only"], report
+    services.retriever.close()

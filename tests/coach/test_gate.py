@@ -33,6 +33,21 @@ def test_shipped_gate_on_the_issue_examples_and_the_held_out_split(shipped_setti
     refused = decide("What is the base salary for an SDE II at Amazon?", "amazon", "all")
     assert not refused.answerable and "salary" in refused.missing_words
     report = evaluate_gate(coach)["shipped"]["report"]
-    # regression guard below the figures measured when gate.json was fitted (0.889 answered, 0.778 refused)
-    assert report["answered_rate_on_answerable"] >= 0.8 and report["refusal_rate_on_unanswerable"] >= 0.7, report
+    # regression guard below the figures measured when gate.json was fitted (0.903 answered, 0.963 refused)
+    assert report["answered_rate_on_answerable"] >= 0.85 and report["refusal_rate_on_unanswerable"] >= 0.85, report
     services.retriever.close()
+
+
+def test_type_gaps_name_the_kind_of_answer_the_evidence_lacks() -> None:
+    from rag_coach.coach.gate import type_gaps
+
+    assert type_gaps("What percentage of Amazon loops end with a veto?", "The Bar Raiser can veto the hire.") == ("share",)
+    assert type_gaps("What percentage of loops end with a veto?", "About 20% of loops do.") == ()
+    assert type_gaps("How many Leadership Principles does Amazon have?", "Amazon has sixteen Leadership Principles.") == ()
+    assert type_gaps("How many engineers are on the feed team right now?", "The feed team builds ranking.") == ("count", "time")
+    assert type_gaps("What is the base salary for an SDE II?", "Levels run from L4 to L7.") == ("pay",)
+    assert type_gaps("How does Netflix think about pay compared with salary bands?", "Netflix pays top of market.") == ()
+    # a company name in the evidence is not the person asked for
+    assert type_gaps("What is the name of the Bar Raiser?", "A Bar Raiser is an Amazon interviewer.", {"amazon"}) == ("name",)
+    assert type_gaps("Who will be my hiring manager?", "Your recruiter, Jane Doe, will tell you.") == ()
+    assert type_gaps("How do I talk about NDA work without hurting my chances?", "Describe your role, not the secret.") == ()
