@@ -84,6 +84,15 @@ class Relevance:
                 **({"other_company": self.other_company} if self.other_company else {})}
 
 
+@dataclass(frozen=True)
+class Measured:
+    """What :meth:`RelevanceCheck.measure` finds: the features, the closest other question, the citations."""
+
+    features: dict[str, float]
+    nearest: str | None
+    citations: Citations
+
+
 class RelevanceCheck:
     """Question vectors per round are embedded once (the bank's prompts and rubrics) and reused."""
 
@@ -93,6 +102,7 @@ class RelevanceCheck:
         self.models = models
         self._round: dict[str, tuple[list[str], np.ndarray]] = {}
         self._principles: PrincipleIndex | None = None
+        self._near_cache: dict[str, np.ndarray] = {}
 
     def _vectors(self, round: str) -> tuple[list[str], np.ndarray]:
         if round not in self._round:
@@ -115,15 +125,25 @@ class RelevanceCheck:
         """Principle names the answer cites, this company's and other companies' (the other-company rule)."""
         return self.principles.citations(question.company, answer)
 
-    def features(self, question: Question, answer: str) -> tuple[dict[str, float], str | None]:
+    def _near(self, round: str, qid: str) -> np.ndarray:
+        """Cosines of this question's prompt to every prompt of its round (cached per question)."""
+        if qid not in self._near_cache:
+            ids, vectors = self._vectors(round)
+            self._near_cache[qid] = vectors @ vectors[ids.index(qid)]
+        return self._near_cache[qid]
+
+    def measure(self, question: Question, answer: str) -> Measured:
+        """The features, the closest other question and the citations (computed once, for :meth:`check`)."""
         ids, vectors = self._vectors(question.round)
+        cited = self.citations(question, answer)
+        foreign = float(max(0, cited.foreign_count - len(cited.own)))
         parts = [answer] + [p for p in re.split(r"\n\s*\n", answer) if len(p.split()) >= 8][:8]
         sims = (self.embedder.embed_documents(parts) @ vectors.T).max(axis=0) if len(ids) else np.zeros(0)
-        index = {qid: i for i, qid in enumerate(ids)}
-        if question.id not in index:  # a question outside the bank's round (should not happen): neutral features
-            return {"own": float(sims.max()) if len(sims) else 0.0, "margin": 0.0, "z": 0.0, "foreign": 0.0}, None
-        me = index[question.id]
-        near = vectors @ vectors[me]
+        if question.id not in ids:  # a question outside the bank's round (should not happen): neutral features
+            own = float(sims.max()) if len(sims) else 0.0
+            return Measured({"own": own, "margin": 0.0, "z": 0.0, "foreign": foreign}, None, cited)
+        me = ids.index(question.id)
+        near = self._near(question.round, question.id)
         others = [i for i in range(len(ids)) if i != me and near[i] < NEAR_COPY]
         own = float(sims[me])
         if others:
@@ -134,16 +154,19 @@ class RelevanceCheck:
             nearest = ids[others[best]]
         else:
             margin, z, nearest = 0.0, 0.0, None
-        cited = self.citations(question, answer)
-        foreign = float(max(0, cited.foreign_count - len(cited.own)))
-        return {"own": own, "margin": margin, "z": z, "foreign": foreign}, nearest
+        return Measured({"own": own, "margin": margin, "z": z, "foreign": foreign}, nearest, cited)
+
+    def features(self, question: Question, answer: str) -> tuple[dict[str, float], str | None]:
+        """The features and the closest other question (see :meth:`measure`)."""
+        measured = self.measure(question, answer)
+        return measured.features, measured.nearest
 
     def check(self, question: Question, answer: str) -> Relevance:
         models = self.models or shipped_models()
         model = models.get(question.round) or models["*"]
-        feats, nearest = self.features(question, answer)
+        measured = self.measure(question, answer)
+        feats, nearest, cited = measured.features, measured.nearest, measured.citations
         p = model.probability(feats)
-        cited = self.citations(question, answer)
         if cited.refuses:
             return Relevance(False, p, feats, self._other_company_reason(question, cited), nearest, cited.main_company())
         if p >= model.threshold:
