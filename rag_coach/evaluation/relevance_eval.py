@@ -30,10 +30,10 @@ def relevance_rows(check: RelevanceCheck, bank: QuestionBank) -> list[dict[str, 
     for label, rowset in ((1, genuine), (0, load_set("offtopic_answers.jsonl"))):
         for row in rowset:
             question = bank.get(row["question_id"])
-            feats, nearest = check.features(question, row["answer"])
+            measured = check.measure(question, row["answer"])
             rows.append({"id": row["id"], "label": label, "kind": row.get("kind", row.get("quality")),
-                         "round": row["round"], "split": split_of(row["id"]), "features": feats, "nearest": nearest,
-                         "rule": check.citations(question, row["answer"]).refuses})
+                         "round": row["round"], "split": split_of(row["id"]), "features": measured.features,
+                         "nearest": measured.nearest, "rule": measured.citations.refuses})
     return rows
 
 

@@ -7,12 +7,19 @@ framed around another company's values is close enough to pass that test, and th
 on whatever rubric words it happens to share. This check compares the answer with **every question of
 the round in the bank**:
 
-* ``own`` — best cosine of the answer (or one of its paragraphs) to this question's prompt;
+* ``own`` (shown, not a model input) — best cosine of the answer (or one of its paragraphs) to this
+  question's prompt;
 * ``margin`` — ``own`` minus the best cosine to any *other* question of the round, ignoring near
   copies of this one (question-to-question cosine ≥ ``NEAR_COPY``: the same problem at another company);
   an answer to another question scores below 0;
 * ``z`` — how far ``own`` stands above the other questions' cosines, in standard deviations; a
   template is about as close to every question, so it scores low;
+* ``bm25_margin`` and ``terms_margin`` — the same margin over the answer's *words*
+  (:mod:`rag_coach.interview.lexical`): BM25 of the answer against each question's full bank text
+  (prompt, rubric, hints, follow-ups), and the idf-weighted share of each prompt's terms the answer
+  uses. Every story is close to every behavioral prompt in embedding space; the words of the
+  competency asked ("disagreed", "deadline", "customer") and of the problem ("rotated", "interval")
+  separate them better;
 * ``foreign`` (shown, not a model input) — distinct principle names of *other* companies the answer
   cites minus this company's it cites (:mod:`rag_coach.interview.principles`).
 
@@ -35,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rag_coach.interview.lexical import RoundWords
 from rag_coach.interview.principles import Citations, PrincipleIndex
 from rag_coach.logistic import Logistic
 from rag_coach.textsafety import one_line as _short
@@ -44,7 +52,9 @@ if TYPE_CHECKING:
     from rag_coach.index.embedding import Embedder
     from rag_coach.interview.questions import QuestionBank
 
-FEATURES = ("own", "margin", "z")  # the model's inputs; "foreign" is reported beside them and drives the rule
+FEATURES = ("margin", "z", "bm25_margin", "terms_margin")  # the model's inputs; "own" and "foreign" are shown beside
+# them ("foreign" drives the other-company rule)
+MARGINS = ("margin", "bm25_margin", "terms_margin")  # below 0: another question of the round fits the answer better
 NEAR_COPY = 0.8  # another question this close to the asked one is the same problem, not a different one
 
 
@@ -84,6 +94,15 @@ class Relevance:
                 **({"other_company": self.other_company} if self.other_company else {})}
 
 
+@dataclass(frozen=True)
+class Measured:
+    """What :meth:`RelevanceCheck.measure` finds: the features, the closest other question, the citations."""
+
+    features: dict[str, float]
+    nearest: str | None
+    citations: Citations
+
+
 class RelevanceCheck:
     """Question vectors per round are embedded once (the bank's prompts and rubrics) and reused."""
 
@@ -93,6 +112,8 @@ class RelevanceCheck:
         self.models = models
         self._round: dict[str, tuple[list[str], np.ndarray]] = {}
         self._principles: PrincipleIndex | None = None
+        self._near_cache: dict[str, np.ndarray] = {}
+        self._lexical: dict[str, RoundWords] = {}
 
     def _vectors(self, round: str) -> tuple[list[str], np.ndarray]:
         if round not in self._round:
@@ -115,35 +136,60 @@ class RelevanceCheck:
         """Principle names the answer cites, this company's and other companies' (the other-company rule)."""
         return self.principles.citations(question.company, answer)
 
-    def features(self, question: Question, answer: str) -> tuple[dict[str, float], str | None]:
+    def _words(self, round: str) -> RoundWords:
+        """BM25 and prompt-term weights over the round's questions, in the same order as :meth:`_vectors`."""
+        if round not in self._lexical:
+            ids, _ = self._vectors(round)
+            self._lexical[round] = RoundWords([self.bank.questions[i] for i in ids])
+        return self._lexical[round]
+
+    def _near(self, round: str, qid: str) -> np.ndarray:
+        """Cosines of this question's prompt to every prompt of its round (cached per question)."""
+        if qid not in self._near_cache:
+            ids, vectors = self._vectors(round)
+            self._near_cache[qid] = vectors @ vectors[ids.index(qid)]
+        return self._near_cache[qid]
+
+    def measure(self, question: Question, answer: str) -> Measured:
+        """The features, the closest other question and the citations (computed once, for :meth:`check`)."""
         ids, vectors = self._vectors(question.round)
-        parts = [answer] + [p for p in re.split(r"\n\s*\n", answer) if len(p.split()) >= 8][:8]
-        sims = (self.embedder.embed_documents(parts) @ vectors.T).max(axis=0) if len(ids) else np.zeros(0)
-        index = {qid: i for i, qid in enumerate(ids)}
-        if question.id not in index:  # a question outside the bank's round (should not happen): neutral features
-            return {"own": float(sims.max()) if len(sims) else 0.0, "margin": 0.0, "z": 0.0, "foreign": 0.0}, None
-        me = index[question.id]
-        near = vectors @ vectors[me]
-        others = [i for i in range(len(ids)) if i != me and near[i] < NEAR_COPY]
-        own = float(sims[me])
-        if others:
-            other = sims[others]
-            best = int(np.argmax(other))
-            margin = own - float(other[best])
-            z = (own - float(other.mean())) / max(1e-6, float(other.std()))
-            nearest = ids[others[best]]
-        else:
-            margin, z, nearest = 0.0, 0.0, None
         cited = self.citations(question, answer)
         foreign = float(max(0, cited.foreign_count - len(cited.own)))
-        return {"own": own, "margin": margin, "z": z, "foreign": foreign}, nearest
+        parts = [answer] + [p for p in re.split(r"\n\s*\n", answer) if len(p.split()) >= 8][:8]
+        sims = (self.embedder.embed_documents(parts) @ vectors.T).max(axis=0) if len(ids) else np.zeros(0)
+        if question.id not in ids:  # a question outside the bank's round (should not happen): neutral features
+            own = float(sims.max()) if len(sims) else 0.0
+            return Measured({"own": own, **dict.fromkeys(FEATURES, 0.0), "foreign": foreign}, None, cited)
+        me = ids.index(question.id)
+        near = self._near(question.round, question.id)
+        others = [i for i in range(len(ids)) if i != me and near[i] < NEAR_COPY]
+        feats = {"own": float(sims[me]), **dict.fromkeys(FEATURES, 0.0), "foreign": foreign}
+        if not others:
+            return Measured(feats, None, cited)
+        words = self._words(question.round)
+        closest: dict[str, str] = {}
+        for name, scores in (("margin", sims), ("bm25_margin", words.bm25_scores(answer)),
+                             ("terms_margin", words.term_scores(answer))):
+            best = others[int(np.argmax(scores[others]))]
+            feats[name] = float(scores[me] - scores[best])
+            closest[name] = ids[best]
+        # the embedding's closest other question, unless only the words point to another one
+        nearest = next((closest[n] for n in MARGINS if feats[n] < 0), closest["margin"])
+        other = sims[others]
+        feats["z"] = (float(sims[me]) - float(other.mean())) / max(1e-6, float(other.std()))
+        return Measured(feats, nearest, cited)
+
+    def features(self, question: Question, answer: str) -> tuple[dict[str, float], str | None]:
+        """The features and the closest other question (see :meth:`measure`)."""
+        measured = self.measure(question, answer)
+        return measured.features, measured.nearest
 
     def check(self, question: Question, answer: str) -> Relevance:
         models = self.models or shipped_models()
         model = models.get(question.round) or models["*"]
-        feats, nearest = self.features(question, answer)
+        measured = self.measure(question, answer)
+        feats, nearest, cited = measured.features, measured.nearest, measured.citations
         p = model.probability(feats)
-        cited = self.citations(question, answer)
         if cited.refuses:
             return Relevance(False, p, feats, self._other_company_reason(question, cited), nearest, cited.main_company())
         if p >= model.threshold:
@@ -160,7 +206,7 @@ class RelevanceCheck:
 
     def _reason(self, question: Question, feats: dict[str, float], nearest: str | None) -> str:
         asked = _short(question.prompt)
-        if nearest is not None and feats["margin"] < 0:
+        if nearest is not None and any(feats.get(n, 0.0) < 0 for n in MARGINS):
             other = _short(self.bank.questions[nearest].prompt, 70)
             return (f"Your answer seems to address a different question (\"{other}\") rather than this one "
                     f"(\"{asked}\"), so it was not scored: re-read the question and answer it.")
