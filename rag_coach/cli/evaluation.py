@@ -147,7 +147,7 @@ def cmd_bench_retrieval(args: argparse.Namespace) -> int:
 def cmd_bench_chat(args: argparse.Namespace) -> int:
     from rag_coach.evaluation.bench_chat import bench_chat
 
-    report = bench_chat(_llm_overrides(args, _settings(args)), n=args.questions)
+    report = bench_chat(_llm_overrides(args, _settings(args)), n=args.questions, runs=args.runs)
     _emit(args, report, report["text"])
     return EXIT_OK
 
@@ -244,6 +244,7 @@ def add_bench_parsers(sub: argparse._SubParsersAction) -> None:
     _common(p)
     _llm_flags(p)
     p.add_argument("--questions", type=int, default=20)
+    p.add_argument("--runs", type=int, default=5, help="ask the whole list this many times; figures are medians of the runs")
     p.set_defaults(func=cmd_bench_chat)
     p = bench.add_parser("llm", help="embedded model prefill/generation tokens/s with extra buffers on and off")
     _common(p)

@@ -33,8 +33,8 @@ WHOLE_ITEM_KINDS = frozenset({"question_bank", "mistake_catalog"})
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[*])|\n+|\s+(?=[*-]\s+\S)")
 BULLET = re.compile(r"^(?:[*-]\s+)+")
 MAX_ITEM_CHARS = 420
-KEEP = {"lookup": 3, "how_to": 3, "list": 4, "practice_question": 3}
-FLOOR = 0.5  # an item whose probability is under half the best item's is not evidence
+KEEP = {"lookup": 4, "how_to": 3, "list": 4, "practice_question": 3}
+FLOOR = 0.6  # an item whose probability is under 60 % of the best item's is not evidence
 UNIT_FEATURES = ("cosine", "bm25", "rank", "lead", "position", "overlap", "length")
 
 PRACTICE = re.compile(r"\b(practi[cs]e|mock|sample|example) (?:question|problem)s?\b|\b(?:give|show|suggest) me (?:a |an |some |\d+ )?"

@@ -25,7 +25,7 @@ FILLER = frozenset(tokenize(
     "able important make sure keep focus consider remember know show shows tell think let lets get one first clearly "
     "specific specifically often usually typically may might must will can could would practice prepare preparing"
 ))
-ENTITY = re.compile(r"\b[A-Z][a-zA-Z]+(?:[-'][A-Za-z]+)*\b|\b[A-Z]{2,}[a-z]?\b|\"[^\"]{2,40}\"")
+ENTITY = re.compile(r"\b[A-Z][a-zA-Z]+(?:[-'\u2019][A-Za-z]+)*\b|\b[A-Z]{2,}[a-z]?\b|\"[^\"]{2,40}\"")
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def names(text: str, known: tuple[str, ...] = ()) -> list[str]:
     found: list[str] = []
     clean = CITATION.sub(" ", text).strip()
     for match in ENTITY.finditer(clean):
-        word = match.group(0).strip('"')
+        word = re.sub(r"['\u2019]s$", "", match.group(0).strip('"'))  # "Bloomberg's" names Bloomberg
         before = clean[: match.start()].rstrip()
         if (not before or before[-1] in ".!?:*-\u2022(") and not word.isupper():
             continue  # sentence-initial capital: an ordinary word as often as a name
@@ -73,7 +73,7 @@ def names(text: str, known: tuple[str, ...] = ()) -> list[str]:
 
 
 def content_words(text: str) -> set[str]:
-    return {t for t in tokenize(CITATION.sub(" ", text)) if t not in FILLER and not t.isdigit()}
+    return {t for t in tokenize(CITATION.sub(" ", text)) if t not in FILLER and not t.isdigit() and len(t) > 1}
 
 
 STRICT_SHARE = 0.75

@@ -36,3 +36,12 @@ def test_citation_markers_are_not_figures_and_sentence_initial_capitals_are_not_
     assert figures("Keep the hiring bar high [12].") == set()
     assert names("Expect an interviewer from outside the team.") == []
     assert names("Ask about the Bar Raiser and the LP list.") == ["Bar", "Raiser", "LP"]
+
+
+def test_a_possessive_names_the_same_entity() -> None:
+    from rag_coach.coach.support import names
+
+    assert names("Answer by highlighting Bloomberg's role and Amazon\u2019s principles.") == ["Bloomberg", "Amazon"]
+    claim = "Bloomberg's terminal business is best known."
+    assert check(claim, "Bloomberg is best known for its terminal business.").supported
+    assert check(claim, "Reuters is best known for its terminal business.", known_names=("Bloomberg",)).missing_names == ("Bloomberg",)
