@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 
 CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+# A marker as answers place it: at the end of a claim (before punctuation, another marker, a line end or the
+# end). "[1, 2, 1, 3] gives 1" inside quoted evidence is a list literal, not a citation.
+MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\](?=\s*(?:[.!?;,:)]|\[|\n|$))")
 
 
 def cited_numbers(text: str) -> list[int]:

@@ -108,8 +108,7 @@ class Composer:
         composition.completion_tokens += usage.completion_tokens
         text = _clean_model_text(raw)
         composition.model_sentences += 1
-        context = f"{question} {company}"  # the company the candidate picked is context, not an added fact
-        verdict = check(text, item.text, context, known_names=self.known_names) if len(text.split()) >= 4 else None
+        verdict = check(text, item.text, question, known_names=self.known_names) if len(text.split()) >= 4 else None
         if verdict is not None and verdict.supported:
             return AnswerSentence(text, item.passage, item.key, item.text, False)
         composition.replaced += 1

@@ -23,7 +23,7 @@ from typing import Any
 
 from rag_coach.coach.chat import ChatSession, Coach, TurnResult
 from rag_coach.coach.refusal import NOT_COVERED
-from rag_coach.coach.citations import CITATION
+from rag_coach.coach.citations import MARKER
 from rag_coach.coach.support import STRICT_SHARE, check, normalise
 from rag_coach.jsonl import parse_jsonl, read_jsonl
 from rag_coach.retrieval.bm25 import tokenize
@@ -50,10 +50,12 @@ def has_fact(answer: str, fact: str) -> bool:
 
 def claims(answer: str) -> list[tuple[str, list[int]]]:
     """The answer cut into claims: the text up to each citation marker (with its numbers), and any text
-    after the last marker (no numbers). A claim can be several sentences of one cited evidence item."""
+    after the last marker (no numbers). A claim can be several sentences of one cited evidence item.
+    Only markers at the end of a claim count (:data:`~rag_coach.coach.citations.MARKER`): a list literal
+    such as "[1, 2, 1, 3] gives 1" in quoted evidence is not a citation."""
     out: list[tuple[str, list[int]]] = []
     pos = 0
-    for match in CITATION.finditer(answer):
+    for match in MARKER.finditer(answer):
         *earlier, text = answer[pos:match.start()].split("\n")
         out += [(line, []) for line in earlier]  # whole lines before the marker's line carry no citation
         numbers = [int(n) for n in match.group(1).split(",")]

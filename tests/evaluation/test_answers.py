@@ -38,6 +38,14 @@ def test_citation_checks_strict_and_lenient() -> None:
     assert counts == {"lenient": 2, "strict": 1, "citations": 4, "claims": 5, "cited_claims": 4}
 
 
+def test_a_list_literal_in_quoted_evidence_is_not_a_citation() -> None:
+    from rag_coach.evaluation.answers import claims
+
+    answer = "Example: [1, 2, 1, 3, 5, 6, 4] gives 1 or 5 [2]. Peaks need O(log n) [1][3].\n- One more [4]"
+    assert claims(answer) == [("Example: [1, 2, 1, 3, 5, 6, 4] gives 1 or 5", [2]), ("Peaks need O(log n)", [1, 3]),
+                              ("One more", [4])]
+
+
 def test_refusal_detection() -> None:
     assert is_refusal(_result("**Not covered by the corpus.** The rag_coach sources have nothing ...", [], refused=True))
     assert is_refusal(_result("The passages do not cover salary figures for that level.", [_hit("x")]))
