@@ -33,7 +33,7 @@ def test_shipped_gate_on_the_issue_examples_and_the_held_out_split(shipped_setti
     refused = decide("What is the base salary for an SDE II at Amazon?", "amazon", "all")
     assert not refused.answerable and "salary" in refused.missing_words
     report = evaluate_gate(coach)["shipped"]["report"]
-    # regression guard below the figures measured when gate.json was fitted (0.903 answered, 0.963 refused)
+    # regression guard below the figures measured when gate.json was fitted (0.917 answered, 0.963 refused)
     assert report["answered_rate_on_answerable"] >= 0.85 and report["refusal_rate_on_unanswerable"] >= 0.85, report
     services.retriever.close()
 
