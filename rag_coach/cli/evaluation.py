@@ -25,6 +25,11 @@ def cmd_eval_feedback(args: argparse.Namespace) -> int:
     settings = _llm_overrides(args, _settings(args))
     if args.from_records:
         records = json.loads(Path(args.from_records).read_text(encoding="utf-8"))
+        if args.rescore:
+            from rag_coach.evaluation.signals_eval import rescore
+            from rag_coach.interview.questions import QuestionBank
+
+            records = rescore(records, QuestionBank.load(settings))
     else:
         from rag_coach.services import Services
 
@@ -41,6 +46,14 @@ def cmd_eval_feedback(args: argparse.Namespace) -> int:
         model.save(target)
     report = summarise(records, model)
     _emit(args, report, format_report(report))
+    return EXIT_OK
+
+
+def cmd_eval_signals(args: argparse.Namespace) -> int:
+    from rag_coach.evaluation.signals_eval import evaluate_signals, format_signals, labelled_rows
+
+    report = evaluate_signals(labelled_rows())
+    _emit(args, report, format_signals(report))
     return EXIT_OK
 
 
@@ -223,9 +236,14 @@ def add_eval_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=int, help="grade at most N graded-set answers (whole question groups) plus the other sets")
     p.add_argument("--records", help="also write every graded record (checks, features, feedback) to this JSON file")
     p.add_argument("--from-records", help="summarise records written by --records instead of grading (no model)")
+    p.add_argument("--rescore", action="store_true",
+                   help="with --from-records: re-apply the current deterministic checks and scoring to the stored P(yes)")
     p.add_argument("--write-mistakes", action="store_true",
                    help="fit the mistake model on the fit half and store it as rag_coach/interview/mistakes.json")
     p.set_defaults(func=cmd_eval_feedback)
+    p = ev.add_parser("signals", help="deterministic answer checks vs the labelled answers: caught, other fires, fires on good (no model)")
+    _common(p)
+    p.set_defaults(func=cmd_eval_signals)
     p = ev.add_parser("relevance", help="wrong-problem/template/other-company check: fit on one half, report on the other")
     _common(p)
     p.add_argument("--write", action="store_true", help="store the fitted models as rag_coach/interview/relevance.json")
@@ -274,4 +292,4 @@ def add_bench_parsers(sub: argparse._SubParsersAction) -> None:
 
 __all__ = ["add_bench_parsers", "add_eval_parsers", "cmd_bench_chat", "cmd_bench_llm", "cmd_bench_load", "cmd_bench_matmul", "cmd_bench_retrieval",
            "cmd_eval_answers", "cmd_eval_evidence", "cmd_eval_feedback", "cmd_eval_gate", "cmd_eval_relevance", "cmd_eval_report",
-           "cmd_eval_retrieval"]
+           "cmd_eval_retrieval", "cmd_eval_signals"]

@@ -146,8 +146,10 @@ def mistake_metrics(records: list[dict[str, Any]], model: Logistic) -> dict[str,
         if r["status"] != "ok" or not r["checks"] or r["reference"] is None:
             continue
         checks = sorted(r["checks"]["mistakes"], key=lambda c: -model.probability(c["features"]))
-        ranked = [c["id"] for c in checks]
-        named = [c["id"] for c in checks if model.probability(c["features"]) >= model.threshold][: mistakes_mod.MAX_REPORTED]
+        found = [f["mistake_id"] for f in r["checks"].get("findings") or [] if f.get("mistake_id")]  # the rules' first
+        ranked = list(dict.fromkeys(found + [c["id"] for c in checks]))
+        named = list(dict.fromkeys(found + [c["id"] for c in checks if model.probability(c["features"]) >= model.threshold]
+                                   [: mistakes_mod.MAX_REPORTED]))
         expected = set(r["expected_mistake_ids"])
         if expected:
             labelled += 1

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from rag_coach.interview.mistakes import MistakeVerdict
+from rag_coach.interview.answer_text import dimension_of
+from rag_coach.interview.signals import Finding, apply_ceilings
 from rag_coach.interview.scoring import KEY_DIMENSION, PRIOR, compute_overall, credit, dimension_scores, met_label, penalise_hints
 
 if TYPE_CHECKING:
@@ -191,11 +193,28 @@ class Checks:
     rubric_null: list[float] | None = None
     dimension_null: dict[str, float] | None = None
     mistakes: MistakeVerdict = field(default_factory=MistakeVerdict)  # the catalog mistakes checked, decided in code
+    findings: list[Finding] = field(default_factory=list)  # what the deterministic checks saw (:mod:`signals`)
 
     def rubric_met(self) -> list[str]:
         """"yes" / "partly" / "no" per rubric item."""
         nulls = self.rubric_null or [PRIOR] * len(self.rubric_p)
         return [met_label(credit(p, p0)) for p, p0 in zip(self.rubric_p, nulls)]
+
+
+def _capped_met(question: Question, checks: Checks) -> list[str]:
+    """Met labels of the rubric items, none above what a finding allows its dimension (ceiling 1: "no",
+    2: "partly"), so the table cannot praise what a deterministic check found wrong."""
+    dims = list(dimensions_for(question.round))
+    ceiling: dict[str, int] = {}
+    for f in checks.findings:
+        ceiling[f.dimension] = min(ceiling.get(f.dimension, 4), f.ceiling)
+    order = {"no": 0, "partly": 1, "yes": 2}
+    allowed = {1: "no", 2: "partly"}
+    out = []
+    for item, met in zip(question.rubric, checks.rubric_met()):
+        cap = allowed.get(ceiling.get(dimension_of(item, dims), 4))
+        out.append(cap if cap is not None and order[cap] < order[met] else met)
+    return out
 
 
 def finalize(question: Question, checks: Checks, *, hints_used: int = 0,
@@ -205,12 +224,15 @@ def finalize(question: Question, checks: Checks, *, hints_used: int = 0,
     from rag_coach.interview import written
 
     raw = dimension_scores(question.rubric, checks.rubric_p, checks.dimension_p, checks.rubric_null, checks.dimension_null)
-    scores = penalise_hints(raw, question.round, hints_used)
-    dimensions = {name: DimensionScore(score=score, evidence=_clip(checks.dimension_evidence.get(name, ""), EVIDENCE_CHARS)
-                                       if raw[name] > 1 else "") for name, score in scores.items()}
+    scores = apply_ceilings(penalise_hints(raw, question.round, hints_used), checks.findings)
+    shown = {f.dimension: f.evidence for f in checks.findings if f.evidence}  # a capped dimension quotes what capped it
+    dimensions = {name: DimensionScore(score=score, evidence=_clip(shown.get(name) or checks.dimension_evidence.get(name, ""),
+                                                                   EVIDENCE_CHARS) if raw[name] > 1 or name in shown else "")
+                  for name, score in scores.items()}
     rubric = [RubricCheck(item=item, met=met, evidence=_clip(evidence, EVIDENCE_CHARS) if met != "no" else "")
-              for item, met, evidence in zip(question.rubric, checks.rubric_met(), checks.rubric_evidence)]
-    weak = [Weakness(text=_clip(text, ITEM_CHARS), mistake_id=mid) for text, mid in written.weaknesses(rubric, checks.mistakes.matched, bank)]
+              for item, met, evidence in zip(question.rubric, _capped_met(question, checks), checks.rubric_evidence)]
+    weak = [Weakness(text=_clip(text, ITEM_CHARS), mistake_id=mid)
+            for text, mid in written.weaknesses(rubric, checks.mistakes.matched, bank, checks.findings)]
     return Feedback(
         question_id=question.id,
         round=question.round,

@@ -22,6 +22,7 @@ import numpy as np
 
 from rag_coach.documents.models import Question
 from rag_coach.interview import mistakes as mistakes_mod
+from rag_coach.interview import signals
 from rag_coach.interview.answer_text import answer_units
 from rag_coach.interview.feedback import Checks, Feedback, dimensions_for, finalize
 from rag_coach.interview.questions import QuestionBank
@@ -205,11 +206,13 @@ class Grader:
             result.reason = f"the model could not grade this answer: {exc}"
             result.seconds = time.perf_counter() - start
             return result
+        checks.findings = signals.findings(question.round, answer, code)
         result.checks = {"rubric": [round(p, 3) for p in checks.rubric_p],
                          "dimensions": {k: round(p, 3) for k, p in checks.dimension_p.items()},
                          "rubric_null": [round(p, 3) for p in checks.rubric_null or []],
                          "dimensions_null": {k: round(p, 3) for k, p in (checks.dimension_null or {}).items()},
-                         "mistakes": [c.to_dict() for c in checks.mistakes.checks]}
+                         "mistakes": [c.to_dict() for c in checks.mistakes.checks],
+                         "findings": [f.to_dict() for f in checks.findings]}
         result.status = "ok"
         result.feedback = finalize(question, checks, hints_used=hints_used, time_used_s=time_used_s, bank=self.bank)
         result.seconds = time.perf_counter() - start

@@ -3,23 +3,27 @@
 * **Strengths** are rubric items the checks marked met, each quoted with the candidate's own
   sentence; when no item is met, dimensions that scored 3 or 4 with their evidence. Nothing else:
   no generic praise, so a strength can never contradict the rubric table.
-* **Weaknesses** are the catalog mistakes the checks matched (:mod:`rag_coach.interview.mistakes`),
-  then the rubric items marked "not shown"; the text of a matched mistake is the catalog's own
-  "how to spot it", never the model's sentence.
+* **Weaknesses** are first what the deterministic checks found (:mod:`rag_coach.interview.signals`:
+  the reason written in code, with the candidate's own sentence), then the catalog mistakes the
+  model checks matched (:mod:`rag_coach.interview.mistakes`), then the rubric items marked "not
+  shown"; the text of a matched mistake is the catalog's own "how to spot it", never the model's.
 * **Next steps** are the matched mistakes' ``fix``, then the question's first hint when an item was
   missed, then a follow-up the interviewer may ask.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from rag_coach.documents.models import Question
+    from rag_coach.interview.signals import Finding
     from rag_coach.interview.feedback import DimensionScore, RubricCheck, Weakness
     from rag_coach.interview.questions import QuestionBank
 
 MAX_WRITTEN = 5  # per list, as in the published schema
+QUOTE_CHARS = 140  # a finding's quote of the answer, so reason and quote fit one weakness
 
 
 def strengths(rubric: list[RubricCheck], dimensions: dict[str, DimensionScore]) -> list[str]:
@@ -30,10 +34,17 @@ def strengths(rubric: list[RubricCheck], dimensions: dict[str, DimensionScore]) 
     return [f"{name.replace('_', ' ')} ({score}/4): \"{dimensions[name].evidence}\"" for score, name in sorted(strong, reverse=True)][:MAX_WRITTEN]
 
 
-def weaknesses(rubric: list[RubricCheck], matched: list[str], bank: QuestionBank | None) -> list[tuple[str, str | None]]:
-    """(text, catalog mistake id or None) per weakness, matched mistakes first."""
+def weaknesses(rubric: list[RubricCheck], matched: list[str], bank: QuestionBank | None,
+               found: Sequence[Finding] = ()) -> list[tuple[str, str | None]]:
+    """(text, catalog mistake id or None) per weakness: findings, then matched mistakes, then unmet items."""
     out: list[tuple[str, str | None]] = []
     seen: set[str] = set()
+    for f in found:
+        evidence = f.evidence if len(f.evidence) <= QUOTE_CHARS else f.evidence[: QUOTE_CHARS - 1].rstrip() + "…"
+        quote = f' You wrote: "{evidence}"' if evidence else ""
+        out.append((f"{f.reason}{quote}", f.mistake_id))
+        if f.mistake_id:
+            seen.add(f.mistake_id)
     for mistake_id in matched:
         mistake = bank.mistake(mistake_id) if bank is not None else None
         if mistake is not None and mistake.id not in seen:

@@ -1,0 +1,185 @@
+"""Deterministic checks of what an answer says and does, for what a 1.5B model's yes/no checks miss.
+
+The grader's model checks say yes to a long, confident answer whatever it claims: on the
+counter-length pairs a padded, wrong answer scored as high as a short, right one. So the system
+also reads the candidate's own words and code with rules taken from the mistake catalog's
+"how to spot it". When a rule fires it
+
+* names the catalog mistake, with the candidate's own sentence that shows it (or none, when the
+  finding is an absence) and a reason written here, never by the model; and
+* caps one dimension of the round: 1 (missing or wrong) when the answer shows the opposite of what
+  the dimension asks, 2 (partial) when it shows part of it.
+
+The rules are deliberately narrow (a finding must be visible in the text). Each is measured on the
+labelled answer sets by ``rag-coach eval signals``, and a test holds that none fires on an answer
+labelled good. Rules for an *absence* in a system design (no requirements, no estimate, no
+trade-off named) were tried and left out: short, good design answers that go straight to the
+hard part tripped them (5 of the 7 short-good design answers of the counter-length set).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rag_coach.interview import complexity
+from rag_coach.interview.answer_text import sentences
+
+
+MISTAKE_OF: dict[str, str] = {  # rule -> the catalog mistake it finds
+    "hypothetical": "mistake.behavioral.hypothetical_answer",
+    "we_not_i": "mistake.behavioral.we_instead_of_i",
+    "no_figure": "mistake.behavioral.no_measurable_result",
+    "blames_others": "mistake.behavioral.blames_others",
+    "no_reflection": "mistake.behavioral.no_reflection",
+    "single_point": "mistake.system_design.single_point_of_failure",
+    "complexity_claim": "mistake.arrays_strings.wrong_complexity_claim",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    mistake_id: str | None
+    dimension: str
+    ceiling: int
+    reason: str  # what was seen, written in code
+    evidence: str = ""  # the candidate's own sentence or code line; "" for an absence
+
+    def to_dict(self) -> dict[str, object]:
+        return {"rule": self.rule, "mistake_id": self.mistake_id, "dimension": self.dimension, "ceiling": self.ceiling,
+                "reason": self.reason, "evidence": self.evidence}
+
+
+def prose_of(answer: str) -> str:
+    """The answer without fenced code blocks."""
+    return re.sub(r"```.*?(```|$)", " ", answer, flags=re.S)
+
+
+def _sentences(answer: str) -> list[str]:
+    return sentences(prose_of(answer))
+
+
+# -- behavioral -------------------------------------------------------------------------------------------
+IRREGULAR = ("built", "wrote", "ran", "took", "made", "found", "told", "said", "led", "sent", "met", "brought", "gave",
+             "set", "put", "got", "went", "saw", "chose", "began", "kept", "spoke", "read", "drew", "caught", "sought",
+             "thought", "knew", "held", "paid", "won", "lost", "rebuilt", "rewrote", "shipped", "did", "left", "split",
+             "cut", "dug", "taught", "fought", "sat", "stood", "felt", "heard", "understood", "undertook", "withdrew")
+STATES = ("was", "were", "had", "used", "supposed", "based", "tired", "interested", "excited", "involved", "asked_to")
+_VERB = rf"(?:\w+ed|{'|'.join(IRREGULAR)})"
+_ADVERB = r"(?:\w+ly\s+|also\s+|then\s+|just\s+|even\s+|first\s+|finally\s+|quickly\s+|personally\s+)?"
+I_ACTION = re.compile(rf"\bi\s+{_ADVERB}({_VERB})\b", re.I)
+WE_ACTION = re.compile(rf"\b(?:we|the team|our team)\s+{_ADVERB}({_VERB})\b", re.I)
+HYPOTHETICAL = re.compile(r"\b(i'd|i would|i will|i'll|you could|you'd|you would|you should|my approach is|i always|i try to|"
+                          r"i like to|i tend to|usually i|i usually)\b", re.I)
+QUANTITY = re.compile(r"\d|%|\b(half|halved|doubled|tripled|twice|thrice|two|three|four|five|six|seven|eight|nine|ten|"
+                      r"eleven|twelve|twenty|thirty|forty|fifty|dozens?|hundreds?|thousands?|millions?|billions?)\b", re.I)
+
+
+def _actions(pattern: re.Pattern[str], text: str) -> list[str]:
+    return [m.group(1) for m in pattern.finditer(text) if m.group(1).lower() not in STATES]
+
+
+def hypothetical(answer: str, code: str = "") -> Finding | None:
+    """"Tell me about a time" answered with what one would do: no past action of the candidate's own."""
+    text = prose_of(answer)
+    hypo = [s for s in _sentences(answer) if HYPOTHETICAL.search(s)]
+    if len(hypo) < 2 or _actions(I_ACTION, text):
+        return None
+    return Finding("hypothetical", MISTAKE_OF["hypothetical"], "star_completeness", 1,
+                   f"{len(hypo)} sentences say what you would do, and none tells something you did in a real situation.", hypo[0])
+
+
+def we_not_i(answer: str, code: str = "") -> Finding | None:
+    """The story's actions are the team's ("we decided"), not the candidate's."""
+    text = prose_of(answer)
+    mine, ours = _actions(I_ACTION, text), _actions(WE_ACTION, text)
+    if len(ours) < 3 or len(ours) <= 2 * len(mine):
+        return None
+    evidence = next((s for s in _sentences(answer) if WE_ACTION.search(s)), "")
+    return Finding("we_not_i", MISTAKE_OF["we_not_i"], "specificity_ownership", 1 if not mine else 2,
+                   f"{len(ours)} actions are told as the team's (\"we {ours[0].lower()}\") against {len(mine)} of your own.", evidence)
+
+
+def no_figure(answer: str, code: str = "") -> Finding | None:
+    """The story has no number at all: no count, share, time or size in its outcome."""
+    if QUANTITY.search(prose_of(answer)) or not answer.strip():
+        return None
+    return Finding("no_figure", MISTAKE_OF["no_figure"], "measurable_result", 2,
+                   "The story gives no number anywhere: no measured outcome, size or time.")
+
+
+OTHERS = r"(?:the|our|my|a|his|her|their)\s+(?:\w+\s+){0,2}?(?:team|manager|pm|qa|designers?|colleagues?|teammates?|lead|sales|vendor|client|engineers?)"
+BLAME = re.compile(r"\b(?:(?:not|wasn't|was not|isn't)\s+(?:really\s+)?(?:my|on me)\s*(?:fault|call|responsibility)?|out of my control|"
+                   r"(?:wasn't|was not)\s+caused by me|"
+                   rf"(?:because|since)\s+{OTHERS}\s+(?:didn't|did not|kept|never|was slow|were slow|took forever|changed|wouldn't)|"
+                   rf"{OTHERS}\s+(?:should have|never|refused|kept changing|kept adding|dropped the ball)|"
+                   r"(?:he|she|they)\s+(?:still\s+)?(?:wouldn't|would not|refused to|never)\s+(?:listen|help|respond|test|agree))", re.I)
+NO_CHANGE = re.compile(r"\b(?:(?:nothing|not much|anything)\s+(?:that\s+)?(?:i'd|i would)\s+(?:do|change)\s*(?:differently)?|"
+                       r"not (?:something|anything) i'd (?:personally )?do differently|"
+                       r"(?:don't|do not|wouldn't) (?:think there's much|change (?:anything|much)))", re.I)
+
+
+def blames_others(answer: str, code: str = "") -> Finding | None:
+    """The failure or conflict is someone else's doing ("because the QA team didn't test", "not my fault")."""
+    hit = next((s for s in _sentences(answer) if BLAME.search(s)), None)
+    if hit is None:
+        return None
+    return Finding("blames_others", MISTAKE_OF["blames_others"], "principle_alignment", 2,
+                   "The story puts the cause on others and says little about your own part.", hit)
+
+
+def no_reflection(answer: str, code: str = "") -> Finding | None:
+    """The story ends with nothing the candidate would do differently."""
+    hit = next((s for s in _sentences(answer) if NO_CHANGE.search(s)), None)
+    if hit is None:
+        return None
+    return Finding("no_reflection", MISTAKE_OF["no_reflection"], "measurable_result", 2,
+                   "You say there is nothing you would do differently, so the story shows no lesson.", hit)
+
+
+# -- system design ----------------------------------------------------------------------------------------
+SINGLE = re.compile(r"\b(single|one|central(?:i[sz]ed)?|global)\s+(?:\w+\s+){0,2}?(primary|database|db|instance|server|node|"
+                    r"leader|master|counter|coordinator|machine|redis|sequence|box|region)\b", re.I)
+NEGATED = re.compile(r"\b(no|not|avoid\w*|without|never|eliminat\w*|rather than|instead of|isn't|aren't|removes?)\b", re.I)
+def single_point(answer: str, code: str = "") -> Finding | None:
+    """One database / coordinator / counter that everything depends on, stated as the design."""
+    for s in _sentences(answer):
+        m = SINGLE.search(s)
+        if m and not NEGATED.search(s[: m.start()]) and not re.search(r"\b(replica|failover|standby)\b", s[m.end():], re.I):
+            return Finding("single_point", MISTAKE_OF["single_point"], "scaling", 2,
+                           f"The design rests on a {m.group(0).lower()}; the answer does not say what happens when it fails.", s)
+    return None
+
+
+# -- coding -----------------------------------------------------------------------------------------------
+def complexity_claim(answer: str, code: str = "") -> Finding | None:
+    """A stated time complexity below what the candidate's own code must take (a sort, a full pass)."""
+    found = complexity.contradiction(prose_of(answer), complexity.code_of(answer, code))
+    if found is None:
+        return None
+    return Finding("complexity_claim", MISTAKE_OF["complexity_claim"], "complexity_analysis", 1,
+                   found.reason, found.claim_sentence)
+
+
+Rule = Callable[[str, str], "Finding | None"]
+RULES: dict[str, tuple[Rule, ...]] = {
+    "behavioral": (hypothetical, we_not_i, no_figure, blames_others, no_reflection),
+    "system_design": (single_point,),
+    "coding": (complexity_claim,),
+}
+
+
+def findings(round: str, answer: str, code: str = "") -> list[Finding]:
+    """Every rule of the round that fires on the answer, in rule order."""
+    return [f for rule in RULES.get(round, ()) if (f := rule(answer, code)) is not None]
+
+
+def apply_ceilings(scores: dict[str, int], found: list[Finding]) -> dict[str, int]:
+    """Copy of ``scores`` with each finding's dimension capped at its ceiling."""
+    out = dict(scores)
+    for f in found:
+        if f.dimension in out:
+            out[f.dimension] = min(out[f.dimension], f.ceiling)
+    return out

@@ -1,0 +1,42 @@
+"""`eval signals` and `eval feedback --from-records --rescore`: the deterministic checks measured without a model."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from rag_coach.evaluation.feedback_eval import ordering, summarise
+from rag_coach.evaluation.signals_eval import rescore
+from rag_coach.interview.questions import QuestionBank
+
+REPO = Path(__file__).resolve().parents[2]
+RECORDS = REPO / "docs/results/feedback_records_2026-12-03.json"  # real model checks stored by a past run
+
+
+def test_rescore_applies_the_current_checks_to_stored_model_checks(bank: QuestionBank) -> None:
+    records = json.loads(RECORDS.read_text(encoding="utf-8"))
+    rescored = rescore(records, bank)
+    by_id = {r["id"]: r for r in rescored}
+    before = {r["id"]: r for r in records}
+    lp001 = by_id["lp001"]  # "O(n) time" with prices.sort(): the claim is caught and the overall drops
+    assert [f["rule"] for f in lp001["checks"]["findings"]] == ["complexity_claim"]
+    assert lp001["feedback"]["dimensions"]["complexity_analysis"]["score"] == 1
+    assert lp001["feedback"]["overall"] < before["lp001"]["feedback"]["overall"]
+    assert lp001["checks"]["rubric"] == before["lp001"]["checks"]["rubric"]  # the model's P(yes) are kept
+    pairs = [r for r in rescored if r["set"] == "length_pairs"]
+    old_pairs = [r for r in records if r["set"] == "length_pairs"]
+    assert ordering(pairs, "short_good", "long_bad")["higher"] > ordering(old_pairs, "short_good", "long_bad")["higher"]
+    report = summarise(rescored)
+    assert report["strengths_for_unmet_items"] == 0 and report["schema_valid_rate"] == 1.0
+
+
+def test_eval_signals_cli_reports_every_rule_and_no_fire_on_good_answers() -> None:
+    out = subprocess.run([sys.executable, "-m", "rag_coach.cli", "eval", "signals", "--json"], cwd=REPO, env=dict(os.environ),
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["answers"] == 152 and report["fires_on_good"] == []
+    assert {"complexity_claim", "single_point", "hypothetical", "we_not_i", "no_figure"} <= set(report["rules"])
