@@ -91,7 +91,8 @@ def _blocks(text: str) -> list[str] | None:
 
 
 def _unfenced(text: str) -> str:
-    """Code written without fences: from the first ``def``/``class``/import line to the first prose line."""
+    """Code written without fences: from the first ``def``/``class``/import line to the first prose line,
+    kept only if it parses."""
     lines = text.splitlines()
     start = next((i for i, line in enumerate(lines) if CODE_LINE.match(line)), None)
     if start is None:
@@ -101,7 +102,8 @@ def _unfenced(text: str) -> str:
         if line.strip() and not (line[0].isspace() or CODE_LINE.match(line) or line.startswith("#")):
             break
         kept.append(line)
-    return "\n".join(kept)
+    found = textwrap.dedent("\n".join(kept)).strip()
+    return found if _parses(found) else ""  # a guess: prose that starts "class of problems" is not code
 
 
 def _parses(code: str) -> bool:
@@ -208,9 +210,13 @@ def _sandbox(job: dict[str, Any], timeout_s: float) -> tuple[list[dict[str, Any]
             out, err = proc.communicate()
             problem = f"it did not finish within {timeout_s:g} s"
     if not problem and proc.returncode:
-        killed = proc.returncode in (-signal.SIGXCPU, -signal.SIGKILL)
         tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
-        problem = "it ran out of CPU time" if killed else f"the sandbox stopped ({_short(tail[0])})"
+        if proc.returncode == -signal.SIGXCPU:
+            problem = "it ran out of CPU time"
+        elif proc.returncode < 0:
+            problem = f"the sandbox was stopped by {signal.Signals(-proc.returncode).name}"
+        else:
+            problem = f"the sandbox stopped ({_short(tail[0])})"
     rows = []
     for line in out.decode("utf-8", "replace").splitlines():
         if line.startswith(job["nonce"]):
@@ -247,7 +253,7 @@ def _judge(tests: list[CodeTest], rows: list[dict[str, Any]], problem: str, func
         return CodeRun("failed", passed, total, tuple(failures), function)
     if load is not None:
         return CodeRun("error", 0, total, (), function, f"running it raised {_short(load)}")
-    if unfit or problem or passed < total:
+    if unfit or passed < total:  # a problem after every test answered (a forked child lingering) is moot
         return CodeRun("error", passed, total, (), function, unfit[0] if unfit else problem or "the sandbox gave no result")
     return CodeRun("passed", passed, total, (), function)
 

@@ -19,10 +19,12 @@ import sys
 import typing
 from typing import Any
 
+MAX_LINE = 200_000  # characters of one result line
 MAX_ITEMS = 10_000  # a returned linked list or iterator is read up to this many items (a cycle stops here)
 # Exceptions that say the harness and the code did not fit (a class the candidate assumed, a third-party
 # import, arguments in another shape) rather than that the code is wrong: reported, never called wrong.
-ENVIRONMENT = (NameError, ImportError, RecursionError, MemoryError, TypeError, AttributeError, SystemExit)
+# OSError: the sandbox's own limits (file size, no network) or files the code expected.
+ENVIRONMENT = (NameError, ImportError, RecursionError, MemoryError, TypeError, AttributeError, OSError, SystemExit)
 
 
 class ListNode:
@@ -122,8 +124,10 @@ def main() -> None:
     def emit(**row: Any) -> None:
         try:
             line = json.dumps(row)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RecursionError):
             line = json.dumps({**row, "got": "<unreadable result>"})
+        if len(line) > MAX_LINE:
+            line = json.dumps({**row, "got": "<result too large to compare>"})
         out.write(job["nonce"] + line + "\n")
         out.flush()
 

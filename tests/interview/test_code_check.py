@@ -149,6 +149,8 @@ def test_the_sandbox_is_isolated() -> None:
              "    assert not any('site-packages' in p for p in sys.path), 'site'\n    return 'ok'\n")
     assert run_tests(question, fenced(probe)).status == "passed"
     assert run_tests(question, fenced("import numpy\n\ndef probe(x):\n    return 'ok'\n")).status == "error"
+    huge = run_tests(question, fenced("def probe(x):\n    return list(range(10 ** 6))\n"))
+    assert huge.status == "failed" and huge.failures[0].got == "'<result too large to compare>'"
     hog = "def probe(x):\n    return len(bytearray(2 * 1024 ** 3))\n"
     run = run_tests(question, fenced(hog))
     assert run.status == "error" and "MemoryError" in run.reason
@@ -163,6 +165,7 @@ def test_extract_code_takes_python_blocks_and_unfenced_code() -> None:
     assert extract_code(fenced(GOOD) + "\n```java\nint x;\n```") == GOOD.strip()
     assert extract_code("Here it is:\ndef f(a):\n    return a\nThat is O(1).") == "def f(a):\n    return a"
     assert extract_code("no code here") == ""
+    assert extract_code("class of problems where we\nimport the logs first") == ""  # prose, not code
 
 
 def _coding_rows() -> list[dict[str, Any]]:
