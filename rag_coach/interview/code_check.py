@@ -9,9 +9,9 @@ Statuses: ``passed`` (every test returned the expected value), ``failed`` (the c
 test returned a wrong value or raised an exception that shows a bug: IndexError, KeyError, None used as a
 node, ...), ``error`` (the code could not be checked: it does not parse, no function takes the tests'
 arguments, it timed out, or it raised an exception that may only mean it and the harness do not fit:
-NameError, ImportError, TypeError, AttributeError, OSError, RecursionError, MemoryError), ``no_code`` (no Python in
-the answer), ``no_tests`` (the question has none), ``skipped`` (no sandbox on this platform). Only
-``failed`` says the code is wrong.
+NameError, ImportError, TypeError, AttributeError, OSError, RecursionError, MemoryError), ``no_code``
+(no Python in the answer), ``no_tests`` (the question has none), ``skipped`` (no sandbox on this
+platform). Only ``failed`` says the code is wrong.
 """
 
 from __future__ import annotations
