@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
 
 Difficulty = Literal["easy", "medium", "hard"]
 DIFFICULTIES: tuple[Difficulty, ...] = get_args(Difficulty)  # the registry's default list and the CLI's choices
@@ -64,6 +64,31 @@ class Mistake(BaseModel):
         return self.id.split(".")[1]
 
 
+class CodeTest(BaseModel):
+    """One example test of a coding question: call the candidate's function with ``args``, expect ``expected``.
+
+    ``compare``: ``exact`` (tuples count as lists), ``unordered`` (same items in any order) or ``set``
+    (same distinct items). ``build`` turns the first argument, a list, into linked nodes before the call:
+    ``tree`` (level order, ``None`` for a missing child) or ``linked_list`` (head first; a returned head
+    is read back as a list, ``None`` as ``[]``).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    args: list[JsonValue]
+    expected: JsonValue
+    compare: Literal["exact", "unordered", "set"] = "exact"
+    build: Literal["tree", "linked_list"] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CodeTest:
+        if self.build and not (self.args and isinstance(self.args[0], list)):
+            raise ValueError(f"build: {self.build} needs a list as the first argument")
+        if self.compare != "exact" and not isinstance(self.expected, list):
+            raise ValueError(f"compare: {self.compare} needs a list as expected")
+        return self
+
+
 class Question(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -79,12 +104,20 @@ class Question(BaseModel):
     follow_ups: list[str] = Field(min_length=2)
     mistake_ids: list[str] = Field(default_factory=list)
     source: Literal["original", "generated"] = "original"
+    tests: list[CodeTest] = Field(default_factory=list)  # coding: example calls the candidate's code must pass
     company: str = ""  # filled from the bank file
 
     @field_validator("level", "principles", mode="before")
     @classmethod
     def _listify(cls, value: object) -> object:
         return [value] if isinstance(value, str) else value
+
+    @field_validator("tests")
+    @classmethod
+    def _one_signature(cls, tests: list[CodeTest]) -> list[CodeTest]:
+        if len({(len(t.args), t.build) for t in tests}) > 1:
+            raise ValueError("every test must pass the same number of arguments, with the same build")
+        return tests
 
 
 @dataclass

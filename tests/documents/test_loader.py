@@ -130,6 +130,34 @@ def test_missing_mistake_reference_and_duplicate_ids_are_reported(mini_corpus: P
     assert any("question id q.amazon.coding.reverse_shipments also defined" in p for p in issues)
 
 
+@pytest.mark.parametrize(
+    "tests, expected",
+    [
+        ("[{args: [[1]], expected: 1, compare: fuzzy}]", "field 'questions.tests.0.compare': entry 1 (q.amazon.coding.reverse_shipments): Input should be 'exact', 'unordered' or 'set'"),
+        ("[{args: [5], expected: true, build: tree}]", "field 'questions.tests.0': entry 1 (q.amazon.coding.reverse_shipments): Value error, build: tree needs a list as the first argument"),
+        ("[{args: [[1]], expected: 1}, {args: [[1], 2], expected: 1}]", "every test must pass the same number of arguments"),
+        ("[{args: [[1]], expected: 2026-01-01}]", "field 'questions.tests.0.expected'"),
+        ("[{args: [[1]]}]", "field 'questions.tests.0.expected': entry 1 (q.amazon.coding.reverse_shipments): Field required"),
+    ],
+)
+def test_bad_code_tests_name_the_field(mini_corpus: Path, tests: str, expected: str) -> None:
+    bank = mini_corpus / "questions/amazon.yaml"
+    bank.write_text(bank.read_text().replace("[mistake.linked_list.empty_input]\n", f"[mistake.linked_list.empty_input]\n    tests: {tests}\n"))
+    docs, problems = _load(mini_corpus)
+    assert expected in _problem_for(problems, "amazon.yaml")
+
+
+def test_code_tests_do_not_change_the_indexed_text(mini_corpus: Path) -> None:
+    bank = mini_corpus / "questions/amazon.yaml"
+    before = next(d for d in _load(mini_corpus)[0] if d.doc_id == "questions/amazon")
+    tests = "[{args: [[1, 2]], expected: [2, 1], build: linked_list}, {args: [[]], expected: [], build: linked_list}]"
+    bank.write_text(bank.read_text().replace("[mistake.linked_list.empty_input]\n", f"[mistake.linked_list.empty_input]\n    tests: {tests}\n"))
+    docs, problems = _load(mini_corpus)
+    after = next(d for d in docs if d.doc_id == "questions/amazon")
+    assert problems == [] and len(after.questions[0].tests) == 2 and after.questions[0].tests[0].build == "linked_list"
+    assert after.sections == before.sections
+
+
 def test_registry_is_required(tmp_path: Path) -> None:
     with pytest.raises(RegistryError, match="registry file not found"):
         load_registry(tmp_path)
