@@ -125,6 +125,11 @@ class InterviewSettings(BaseModel):
     max_input_chars: int = Field(
         8000, ge=200, description="Answer, code and follow-up boxes are cut to this many characters, with a notice."
     )
+    run_code: bool = Field(
+        True, description="Run a coding answer's Python on the question's example tests (a sandboxed subprocess on this "
+        "machine, no network use) and cap correctness at 1 when it returns a wrong value."
+    )
+    code_timeout_s: float = Field(3.0, gt=0, le=30, description="Wall-clock limit for running one answer's code on all tests.")
 
 
 class GenerationSettings(BaseModel):

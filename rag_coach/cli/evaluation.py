@@ -51,8 +51,9 @@ def cmd_eval_feedback(args: argparse.Namespace) -> int:
 
 def cmd_eval_signals(args: argparse.Namespace) -> int:
     from rag_coach.evaluation.signals_eval import evaluate_signals, format_signals, labelled_rows
+    from rag_coach.interview.questions import QuestionBank
 
-    report = evaluate_signals(labelled_rows())
+    report = evaluate_signals(labelled_rows(), QuestionBank.load(_settings(args)))
     _emit(args, report, format_signals(report))
     return EXIT_OK
 

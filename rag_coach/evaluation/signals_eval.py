@@ -1,9 +1,10 @@
 """`rag-coach eval signals`: how each deterministic answer check fares on the labelled answers (no model).
 
-For every rule of :mod:`rag_coach.interview.signals` (and the code-run check where a question has
-tests) over ``graded_answers.jsonl`` + ``length_pairs.jsonl``: how often it fires on answers
-labelled with its mistake (caught), on other answers, and on answers labelled good (must be 0),
-per half of the split. Seconds, no model.
+For every rule of :mod:`rag_coach.interview.signals` (and the code run where a question has tests)
+over ``graded_answers.jsonl`` + ``length_pairs.jsonl``: how often it fires on answers labelled with
+its mistake (caught; for the code run, which has no one catalog mistake, any answer not labelled
+good), on other answers, and on answers labelled good (must be 0), per half of the split. Seconds,
+no model.
 
 :func:`rescore` re-applies the current checks to records written by ``eval feedback --records``
 (the model's stored P(yes) stay), so a change to a rule is measured without grading again.
@@ -32,29 +33,28 @@ def labelled_rows() -> list[dict[str, Any]]:
             if row.get("reference") is not None]
 
 
-def evaluate_signals(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def evaluate_signals(rows: list[dict[str, Any]], bank: QuestionBank) -> dict[str, Any]:
     """Per rule: labelled answers caught, fires on answers without its label, fires on good answers."""
     table: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     good_fires: list[str] = []
     for row in rows:
-        fired = signals.findings(row["round"], row["answer"])
-        fired_ids = {f.mistake_id for f in fired}
-        for rule_round, rules in signals.RULES.items():
-            if rule_round != row["round"]:
-                continue
-            for rule in rules:
-                name = rule.__name__
-                mistake_id = signals.MISTAKE_OF[name]
-                labelled = mistake_id in (row.get("expected_mistake_ids") or [])
-                hit = mistake_id in fired_ids
-                half = split_of(row["question_id"])
-                cell = table[name]
-                cell[f"labelled_{half}"] += labelled
-                cell[f"caught_{half}"] += labelled and hit
-                cell[f"fires_unlabelled_{half}"] += hit and not labelled
-                if hit and row.get("quality") in GOOD:
-                    cell["fires_on_good"] += 1
-                    good_fires.append(f"{row['id']}:{name}")
+        question = bank.get(row["question_id"])
+        fired = {f.rule for f in signals.findings(row["round"], row["answer"], question=question)}
+        names = [rule.__name__ for rule in signals.RULES.get(row["round"], ())]
+        if row["round"] == "coding" and question.tests:
+            names.insert(0, "failing_code")
+        for name in names:
+            mistake_id = signals.MISTAKE_OF[name]  # None: the rule has no catalog mistake; any non-good answer counts
+            labelled = mistake_id in (row.get("expected_mistake_ids") or []) if mistake_id else row.get("quality") not in GOOD
+            hit = name in fired
+            half = split_of(row["question_id"])
+            cell = table[name]
+            cell[f"labelled_{half}"] += labelled
+            cell[f"caught_{half}"] += labelled and hit
+            cell[f"fires_unlabelled_{half}"] += hit and not labelled
+            if hit and row.get("quality") in GOOD:
+                cell["fires_on_good"] += 1
+                good_fires.append(f"{row['id']}:{name}")
     rules = {name: dict(cell) for name, cell in table.items()}
     return {"answers": len(rows), "rules": rules, "fires_on_good": good_fires}
 
@@ -70,7 +70,7 @@ def format_signals(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _checks_of(record: dict[str, Any], answer: str) -> Checks:
+def _checks_of(record: dict[str, Any], answer: str, bank: QuestionBank) -> Checks:
     """The stored model checks of a record, with the current deterministic findings."""
     stored, fb = record["checks"], record["feedback"]
     verdict = MistakeVerdict([MistakeCheck(c["id"], c["p_yes"], c["p_null"], c["features"], c["probability"], c["matched"])
@@ -78,7 +78,7 @@ def _checks_of(record: dict[str, Any], answer: str) -> Checks:
     return Checks(list(stored["rubric"]), dict(stored["dimensions"]), [row["evidence"] for row in fb["rubric"]],
                   {name: d["evidence"] for name, d in fb["dimensions"].items()}, rubric_null=list(stored["rubric_null"]) or None,
                   dimension_null=dict(stored["dimensions_null"]) or None, mistakes=verdict,
-                  findings=signals.findings(record["round"], answer))
+                  findings=signals.findings(record["round"], answer, question=bank.get(record["question_id"])))
 
 
 def rescore(records: list[dict[str, Any]], bank: QuestionBank) -> list[dict[str, Any]]:
@@ -89,7 +89,7 @@ def rescore(records: list[dict[str, Any]], bank: QuestionBank) -> list[dict[str,
         if record["status"] != "ok" or not record.get("checks") or record["id"] not in answers:
             out.append(record)
             continue
-        checks = _checks_of(record, answers[record["id"]])
+        checks = _checks_of(record, answers[record["id"]], bank)
         feedback = finalize(bank.get(record["question_id"]), checks, bank=bank)
         out.append({**record, "checks": {**record["checks"], "findings": [f.to_dict() for f in checks.findings]},
                     "feedback": feedback.model_dump(mode="json")})

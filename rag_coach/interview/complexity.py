@@ -39,12 +39,6 @@ class Contradiction:
     reason: str
 
 
-def code_of(answer: str, code: str = "") -> str:
-    """Python from the answer's fenced blocks and the separate code box."""
-    blocks = re.findall(r"```[a-zA-Z0-9_+-]*\n(.*?)(?:```|$)", answer, flags=re.S)
-    return "\n\n".join([*blocks, code] if code.strip() else blocks)
-
-
 def rank(expression: str) -> int:
     """Order of an O(...) expression: 0 constant, 1 sub-linear (log, k, h), 2 linear or unknown, 3 n log, 4 n^2+."""
     e = expression.lower().replace(" ", "").replace("*", "").replace("·", "")

@@ -206,7 +206,8 @@ class Grader:
             result.reason = f"the model could not grade this answer: {exc}"
             result.seconds = time.perf_counter() - start
             return result
-        checks.findings = signals.findings(question.round, answer, code)
+        checks.findings = signals.findings(question.round, answer, code, question, run_code=self.settings.run_code,
+                                           timeout_s=self.settings.code_timeout_s)
         result.checks = {"rubric": [round(p, 3) for p in checks.rubric_p],
                          "dimensions": {k: round(p, 3) for k, p in checks.dimension_p.items()},
                          "rubric_null": [round(p, 3) for p in checks.rubric_null or []],

@@ -10,6 +10,11 @@ also reads the candidate's own words and code with rules taken from the mistake 
 * caps one dimension of the round: 1 (missing or wrong) when the answer shows the opposite of what
   the dimension asks, 2 (partial) when it shows part of it.
 
+For coding, the strongest check is not read but run: the candidate's Python is called on the
+question's example tests in a sandboxed subprocess (:mod:`rag_coach.interview.code_check`); a wrong
+return value caps correctness at 1, with the call, what it returned and what was expected. Code that
+cannot be run (pseudo-code, another language, a timeout) is not penalised.
+
 The rules are deliberately narrow (a finding must be visible in the text). Each is measured on the
 labelled answer sets by ``rag-coach eval signals``, and a test holds that none fires on an answer
 labelled good. Rules for an *absence* in a system design (no requirements, no estimate, no
@@ -23,18 +28,26 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 from rag_coach.interview import complexity
-from rag_coach.interview.answer_text import sentences
+from rag_coach.interview.answer_text import dimension_of, sentences
+from rag_coach.interview.code_source import extract_code
+
+if TYPE_CHECKING:
+    from rag_coach.documents.models import Question
 
 
-MISTAKE_OF: dict[str, str] = {  # rule -> the catalog mistake it finds
+MISTAKE_OF: dict[str, str | None] = {  # rule -> the catalog mistake it finds
     "hypothetical": "mistake.behavioral.hypothetical_answer",
     "we_not_i": "mistake.behavioral.we_instead_of_i",
     "no_figure": "mistake.behavioral.no_measurable_result",
     "blames_others": "mistake.behavioral.blames_others",
     "no_reflection": "mistake.behavioral.no_reflection",
     "single_point": "mistake.system_design.single_point_of_failure",
+    "no_idempotency": "mistake.system_design.ignores_idempotency_and_retries",
     "complexity_claim": "mistake.arrays_strings.wrong_complexity_claim",
+    "failing_code": None,  # no one catalog mistake: the call, its result and the expected value say what is wrong
 }
 
 
@@ -81,7 +94,7 @@ def _actions(pattern: re.Pattern[str], text: str) -> list[str]:
     return [m.group(1) for m in pattern.finditer(text) if m.group(1).lower() not in STATES]
 
 
-def hypothetical(answer: str, code: str = "") -> Finding | None:
+def hypothetical(answer: str, code: str = "", question: Question | None = None) -> Finding | None:
     """"Tell me about a time" answered with what one would do: no past action of the candidate's own."""
     text = prose_of(answer)
     hypo = [s for s in _sentences(answer) if HYPOTHETICAL.search(s)]
@@ -91,7 +104,7 @@ def hypothetical(answer: str, code: str = "") -> Finding | None:
                    f"{len(hypo)} sentences say what you would do, and none tells something you did in a real situation.", hypo[0])
 
 
-def we_not_i(answer: str, code: str = "") -> Finding | None:
+def we_not_i(answer: str, code: str = "", question: Question | None = None) -> Finding | None:
     """The story's actions are the team's ("we decided"), not the candidate's."""
     text = prose_of(answer)
     mine, ours = _actions(I_ACTION, text), _actions(WE_ACTION, text)
@@ -102,7 +115,7 @@ def we_not_i(answer: str, code: str = "") -> Finding | None:
                    f"{len(ours)} actions are told as the team's (\"we {ours[0].lower()}\") against {len(mine)} of your own.", evidence)
 
 
-def no_figure(answer: str, code: str = "") -> Finding | None:
+def no_figure(answer: str, code: str = "", question: Question | None = None) -> Finding | None:
     """The story has no number at all: no count, share, time or size in its outcome."""
     if QUANTITY.search(prose_of(answer)) or not answer.strip():
         return None
@@ -121,7 +134,7 @@ NO_CHANGE = re.compile(r"\b(?:(?:nothing|not much|anything)\s+(?:that\s+)?(?:i'd
                        r"(?:don't|do not|wouldn't) (?:think there's much|change (?:anything|much)))", re.I)
 
 
-def blames_others(answer: str, code: str = "") -> Finding | None:
+def blames_others(answer: str, code: str = "", question: Question | None = None) -> Finding | None:
     """The failure or conflict is someone else's doing ("because the QA team didn't test", "not my fault")."""
     hit = next((s for s in _sentences(answer) if BLAME.search(s)), None)
     if hit is None:
@@ -130,7 +143,7 @@ def blames_others(answer: str, code: str = "") -> Finding | None:
                    "The story puts the cause on others and says little about your own part.", hit)
 
 
-def no_reflection(answer: str, code: str = "") -> Finding | None:
+def no_reflection(answer: str, code: str = "", question: Question | None = None) -> Finding | None:
     """The story ends with nothing the candidate would do differently."""
     hit = next((s for s in _sentences(answer) if NO_CHANGE.search(s)), None)
     if hit is None:
@@ -143,7 +156,7 @@ def no_reflection(answer: str, code: str = "") -> Finding | None:
 SINGLE = re.compile(r"\b(single|one|central(?:i[sz]ed)?|global)\s+(?:\w+\s+){0,2}?(primary|database|db|instance|server|node|"
                     r"leader|master|counter|coordinator|machine|redis|sequence|box|region)\b", re.I)
 NEGATED = re.compile(r"\b(no|not|avoid\w*|without|never|eliminat\w*|rather than|instead of|isn't|aren't|removes?)\b", re.I)
-def single_point(answer: str, code: str = "") -> Finding | None:
+def single_point(answer: str, code: str = "", question: Question | None = None) -> Finding | None:
     """One database / coordinator / counter that everything depends on, stated as the design."""
     for s in _sentences(answer):
         m = SINGLE.search(s)
@@ -153,27 +166,60 @@ def single_point(answer: str, code: str = "") -> Finding | None:
     return None
 
 
+RETRY_ITEM = re.compile(r"\b(idempot\w*|retr(?:y|ies|ied)|duplicates?|de-?dup\w*|exactly[- ]once|at[- ]least[- ]once)\b", re.I)
+IDEMPOTENT = re.compile(r"\b(idempot\w*|de-?dup\w*|exactly[- ]once|at[- ]least[- ]once|unique (?:key|constraint|id)|"
+                        r"(?:request|event|message|payment|delivery|operation) ids?)\b", re.I)
+
+
+def no_idempotency(answer: str, code: str = "", question: Question | None = None) -> Finding | None:
+    """The question's rubric asks how retries and duplicates are made safe; the answer names no mechanism."""
+    item = next((i for i in question.rubric if RETRY_ITEM.search(i)), None) if question is not None else None
+    if item is None or IDEMPOTENT.search(prose_of(answer)) or not answer.strip():
+        return None
+    from rag_coach.interview.feedback import dimensions_for  # feedback imports this module
+
+    return Finding("no_idempotency", MISTAKE_OF["no_idempotency"], dimension_of(item, list(dimensions_for(question.round))), 2,
+                   f"The rubric asks for \"{item}\"; the answer names no idempotency key, de-duplication or delivery guarantee.")
+
+
 # -- coding -----------------------------------------------------------------------------------------------
-def complexity_claim(answer: str, code: str = "") -> Finding | None:
+def complexity_claim(answer: str, code: str = "", question: Question | None = None) -> Finding | None:
     """A stated time complexity below what the candidate's own code must take (a sort, a full pass)."""
-    found = complexity.contradiction(prose_of(answer), complexity.code_of(answer, code))
+    found = complexity.contradiction(prose_of(answer), extract_code(answer, code))
     if found is None:
         return None
     return Finding("complexity_claim", MISTAKE_OF["complexity_claim"], "complexity_analysis", 1,
                    found.reason, found.claim_sentence)
 
 
-Rule = Callable[[str, str], "Finding | None"]
+def failing_code(answer: str, code: str = "", question: Question | None = None, timeout_s: float = 3.0) -> Finding | None:
+    """The candidate's code returns a wrong value on one of the question's example tests."""
+    from rag_coach.interview.code_check import run_tests
+
+    if question is None or not question.tests:
+        return None
+    run = run_tests(question, answer, code, timeout_s=timeout_s)
+    if run.status != "failed":
+        return None
+    return Finding("failing_code", None, "correctness", 1, run.summary())
+
+
+Rule = Callable[[str, str, "Question | None"], "Finding | None"]
 RULES: dict[str, tuple[Rule, ...]] = {
     "behavioral": (hypothetical, we_not_i, no_figure, blames_others, no_reflection),
-    "system_design": (single_point,),
+    "system_design": (single_point, no_idempotency),
     "coding": (complexity_claim,),
 }
 
 
-def findings(round: str, answer: str, code: str = "") -> list[Finding]:
-    """Every rule of the round that fires on the answer, in rule order."""
-    return [f for rule in RULES.get(round, ()) if (f := rule(answer, code)) is not None]
+def findings(round: str, answer: str, code: str = "", question: Question | None = None, *, run_code: bool = True,
+             timeout_s: float = 3.0) -> list[Finding]:
+    """Every rule of the round that fires on the answer, in rule order (``question``: rules that read its rubric
+    or run its tests; ``run_code``: run a coding answer's code on the question's tests)."""
+    found = [f for rule in RULES.get(round, ()) if (f := rule(answer, code, question)) is not None]
+    if round == "coding" and run_code and (failed := failing_code(answer, code, question, timeout_s)) is not None:
+        found.insert(0, failed)
+    return found
 
 
 def apply_ceilings(scores: dict[str, int], found: list[Finding]) -> dict[str, int]:

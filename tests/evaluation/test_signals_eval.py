@@ -21,8 +21,8 @@ def test_rescore_applies_the_current_checks_to_stored_model_checks(bank: Questio
     rescored = rescore(records, bank)
     by_id = {r["id"]: r for r in rescored}
     before = {r["id"]: r for r in records}
-    lp001 = by_id["lp001"]  # "O(n) time" with prices.sort(): the claim is caught and the overall drops
-    assert [f["rule"] for f in lp001["checks"]["findings"]] == ["complexity_claim"]
+    lp001 = by_id["lp001"]  # returns sorted positions, and "O(n) time" next to prices.sort(): both caught
+    assert [f["rule"] for f in lp001["checks"]["findings"]] == ["failing_code", "complexity_claim"]
     assert lp001["feedback"]["dimensions"]["complexity_analysis"]["score"] == 1
     assert lp001["feedback"]["overall"] < before["lp001"]["feedback"]["overall"]
     assert lp001["checks"]["rubric"] == before["lp001"]["checks"]["rubric"]  # the model's P(yes) are kept

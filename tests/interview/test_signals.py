@@ -23,14 +23,17 @@ def pairs() -> dict[str, dict[str, Any]]:
     ("lp037", "lp038", "hypothetical", "star_completeness"),  # "I'd ... Second, I'd ..." for "tell me about a time"
     ("lp031", "lp032", "we_not_i", "specificity_ownership"),  # "we decided", "we got together", ...
     ("lp017", "lp018", "single_point", "scaling"),  # "a single primary PostgreSQL database"
+    ("lp025", "lp026", "no_idempotency", "deep_dive"),  # the rubric asks for idempotent likes; no mechanism named
     ("lp001", "lp002", "complexity_claim", "complexity_analysis"),  # O(n) claimed, prices.sort() in the code
     ("lp009", "lp010", "complexity_claim", "complexity_analysis"),  # O(log n) claimed, a linear pivot scan
 ])
-def test_rule_fires_on_the_long_wrong_answer_not_on_its_short_right_partner(pairs, bad, good, rule, dimension) -> None:
-    found = {f.rule: f for f in signals.findings(pairs[bad]["round"], pairs[bad]["answer"])}
+def test_rule_fires_on_the_long_wrong_answer_not_on_its_short_right_partner(bank: QuestionBank, pairs, bad, good, rule,
+                                                                          dimension) -> None:
+    question = bank.get(pairs[bad]["question_id"])
+    found = {f.rule: f for f in signals.findings(pairs[bad]["round"], pairs[bad]["answer"], question=question)}
     assert rule in found and found[rule].dimension == dimension
     assert found[rule].mistake_id in pairs[bad]["expected_mistake_ids"]
-    assert not [f for f in signals.findings(pairs[good]["round"], pairs[good]["answer"]) if f.rule == rule]
+    assert not [f for f in signals.findings(pairs[good]["round"], pairs[good]["answer"], question=question) if f.rule == rule]
     if found[rule].evidence:  # the quote is the candidate's own text
         assert found[rule].evidence in pairs[bad]["answer"]
 
@@ -42,9 +45,9 @@ def test_the_complexity_finding_names_the_claim_and_what_the_code_does(pairs) ->
     assert "O(log n)" in lp009.reason and "loops over all of a" in lp009.reason
 
 
-def test_no_rule_fires_on_an_answer_labelled_good() -> None:
+def test_no_rule_fires_on_an_answer_labelled_good(bank: QuestionBank) -> None:
     """The worst outcome is telling a good answer it made a mistake: over all 152 labelled answers, none."""
-    report = evaluate_signals(labelled_rows())
+    report = evaluate_signals(labelled_rows(), bank)
     assert report["fires_on_good"] == []
     caught = sum(c.get("caught_fit", 0) + c.get("caught_report", 0) for c in report["rules"].values())
     assert caught >= 20  # and the rules do find mistakes (29 when written)
@@ -94,3 +97,14 @@ def test_a_finding_caps_its_dimension_and_the_table_cannot_praise_it(bank: Quest
     unchanged = finalize(question, Checks(checks.rubric_p, checks.dimension_p, checks.rubric_evidence,
                                           checks.dimension_evidence), bank=bank)
     assert unchanged.dimensions["complexity_analysis"].score == 4
+
+
+def test_code_that_returns_a_wrong_value_caps_correctness_with_the_call_it_failed(bank: QuestionBank, pairs) -> None:
+    question = bank.get("q.amazon.coding.merge_delivery_windows")  # lp003 extends the end without max(): a contained window
+    found = signals.findings("coding", pairs["lp003"]["answer"], question=question)
+    failed = next(f for f in found if f.rule == "failing_code")
+    assert (failed.dimension, failed.ceiling, failed.mistake_id) == ("correctness", 1, None)
+    assert failed.reason.startswith("Your code returned") and "expected" in failed.reason
+    assert not [f for f in signals.findings("coding", pairs["lp004"]["answer"], question=question) if f.rule == "failing_code"]
+    assert not [f for f in signals.findings("coding", pairs["lp003"]["answer"], question=question, run_code=False)
+                if f.rule == "failing_code"]  # interview.run_code = false: nothing is run
