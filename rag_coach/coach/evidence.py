@@ -21,7 +21,6 @@ from functools import lru_cache
 from importlib import resources
 from typing import Literal
 
-import numpy as np
 
 from rag_coach.coach.prompts import neutralize, sanitize
 from rag_coach.logistic import Logistic
@@ -112,9 +111,13 @@ def unit_features(question: str, items: list[EvidenceItem], embed) -> list[dict[
 
 def score(question: str, items: list[EvidenceItem], embed, model: Logistic | None = None) -> list[EvidenceItem]:
     """Items with ``score`` (the model's probability that the item answers) and ``cosine`` filled, best first."""
-    model = model or shipped_model()
-    feats = unit_features(question, items, embed)
-    scored = [EvidenceItem(it.passage, it.index, it.text, model.probability(f), f["cosine"]) for it, f in zip(items, feats)]
+    return rank(items, unit_features(question, items, embed), model or shipped_model())
+
+
+def rank(items: list[EvidenceItem], features: list[dict[str, float]], model: Logistic | None) -> list[EvidenceItem]:
+    """Items scored by ``model`` from their ``features`` (None: by cosine alone), best first."""
+    scored = [EvidenceItem(it.passage, it.index, it.text, model.probability(f) if model else f["cosine"], f["cosine"])
+              for it, f in zip(items, features)]
     return sorted(scored, key=lambda it: (-it.score, it.passage, it.index))
 
 

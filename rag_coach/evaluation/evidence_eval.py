@@ -42,9 +42,7 @@ def evidence_rows(coach: Coach, questions: list[dict[str, Any]]) -> list[dict[st
 
 def _ranked(row: dict[str, Any], model: Logistic | None) -> list[ev.EvidenceItem]:
     """The row's units ranked by ``model`` (None: by cosine alone)."""
-    scored = [ev.EvidenceItem(it.passage, it.index, it.text, model.probability(f) if model else f["cosine"], f["cosine"])
-              for it, f in zip(row["items"], row["features"])]
-    return sorted(scored, key=lambda it: (-it.score, it.passage, it.index))
+    return ev.rank(row["items"], row["features"], model)
 
 
 def recall_of(model: Logistic | None, rows: list[dict[str, Any]]) -> float | None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -225,6 +225,9 @@ def summarise(records: list[dict[str, Any]], model: Logistic | None = None) -> d
                                                             "short_good", "long_bad"),
         "dimension_exact": _share(exact, total), "dimension_within_one": _share(within, total),
         "spearman_overall": rho,
+        "findings_by_rule": dict(sorted(Counter(f["rule"] for r in ok for f in (r.get("checks") or {}).get("findings", [])).items())),
+        "findings_on_good_answers": sum(len((r.get("checks") or {}).get("findings", [])) for r in ok
+                                        if r["quality"] in ("good", "short_good")),
         "mistakes_report_half": mistake_metrics([r for r in ok if r["split"] == "report"], model),
         "mistakes_fit_half": mistake_metrics([r for r in ok if r["split"] == "fit"], model),
         "offtopic_refused": _share(sum(r["status"] == "refused" for r in offtopic), len(offtopic)),
