@@ -174,7 +174,8 @@ def load_corpus(corpus_dir: Path, registry: Registry, max_bytes: int) -> tuple[l
 
 
 def cross_check(docs: list[Document]) -> list[DocumentError]:
-    """Corpus-wide checks: unique question/mistake ids, and every linked mistake id exists."""
+    """Corpus-wide checks: unique question/mistake ids, and every linked mistake id (a question's ``mistake_ids``, its
+    tests' ``mistake_id``) exists."""
     problems: list[DocumentError] = []
     mistakes: dict[str, str] = {}
     questions: dict[str, str] = {}
@@ -194,4 +195,9 @@ def cross_check(docs: list[Document]) -> list[DocumentError]:
                     problems.append(
                         DocumentError(doc.path, f"question {q.id} links mistake id '{mid}', which no catalog defines", "mistake_ids")
                     )
+            for n, test in enumerate(q.tests):
+                if test.mistake_id is not None and test.mistake_id not in mistakes:
+                    problems.append(DocumentError(
+                        doc.path, f"question {q.id}: the test names mistake id '{test.mistake_id}', which no catalog "
+                        "defines; use an id from mistakes/*.yaml or leave mistake_id out", f"questions.tests.{n}.mistake_id"))
     return problems

@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator, m
 
 Difficulty = Literal["easy", "medium", "hard"]
 DIFFICULTIES: tuple[Difficulty, ...] = get_args(Difficulty)  # the registry's default list and the CLI's choices
+MISTAKE_ID = r"^mistake\.[a-z0-9_]+\.[a-z0-9_]+$"  # mistake.<area>.<slug>
+NOTE_MAX_CHARS = 60  # a code test's note: a few words, shown in the failure sentence
 
 
 class DocumentError(ValueError):
@@ -52,7 +54,7 @@ class Section:
 class Mistake(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(pattern=r"^mistake\.[a-z0-9_]+\.[a-z0-9_]+$")
+    id: str = Field(pattern=MISTAKE_ID)
     title: str = Field(min_length=3)
     spot: str = Field(min_length=10)
     why: str = Field(min_length=10)
@@ -71,6 +73,10 @@ class CodeTest(BaseModel):
     (same distinct items). ``build`` turns the first argument, a list, into linked nodes before the call:
     ``tree`` (level order, ``None`` for a missing child) or ``linked_list`` (head first; a returned head
     is read back as a list, ``None`` as ``[]``).
+
+    ``mistake_id``: the catalog mistake this case catches (``mistake.intervals.merge_end_not_max``), checked
+    against the catalogs by ``loader.cross_check``; ``note``: what the case tests, in a few words ("two items
+    with the same price"), shown with a failure.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -79,6 +85,8 @@ class CodeTest(BaseModel):
     expected: JsonValue
     compare: Literal["exact", "unordered", "set"] = "exact"
     build: Literal["tree", "linked_list"] | None = None
+    mistake_id: str | None = Field(None, pattern=MISTAKE_ID)
+    note: str | None = Field(None, min_length=3, max_length=NOTE_MAX_CHARS)
 
     @model_validator(mode="after")
     def _consistent(self) -> CodeTest:

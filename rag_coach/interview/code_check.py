@@ -12,6 +12,9 @@ arguments, it timed out, or it raised an exception that may only mean it and the
 NameError, ImportError, TypeError, AttributeError, OSError, RecursionError, MemoryError), ``no_code``
 (no Python in the answer), ``no_tests`` (the question has none), ``skipped`` (no sandbox on this
 platform). Only ``failed`` says the code is wrong.
+
+A failing test carries its ``mistake_id`` and ``note`` (``CodeTest``) into its ``CaseFailure``;
+``CodeRun.mistake_ids()`` lists the catalog mistakes the failing tests catch.
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ class CaseFailure:
     expected: str
     got: str | None  # the returned value; None when the call raised
     error: str | None  # "IndexError: list index out of range" when the call raised
+    mistake_id: str | None = None  # the catalog mistake the case catches (CodeTest.mistake_id)
+    note: str | None = None  # what the case tests, "two items with the same price" (CodeTest.note)
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,10 @@ class CodeRun:
     function: str = ""  # what was called: "gift_card_pair" or "Solution.twoSum"
     reason: str = ""  # why, for error / no_code / no_tests / skipped
 
+    def mistake_ids(self) -> list[str]:
+        """The catalog mistakes the failing tests catch, in test order, each once."""
+        return list(dict.fromkeys(f.mistake_id for f in self.failures if f.mistake_id))
+
     def summary(self) -> str:
         """One sentence for the candidate."""
         if self.status == "passed":
@@ -68,8 +77,9 @@ class CodeRun:
         if self.status == "failed":
             f = self.failures[0]
             did = f"returned {f.got}" if f.error is None else f"raised {f.error}"
+            note = f" ({f.note})" if f.note else ""  # a few words: CodeTest caps it at NOTE_MAX_CHARS
             more = f" {len(self.failures)} of {self.total} tests failed." if len(self.failures) > 1 else ""
-            return f"Your code {did} for {self.function}({f.args}); expected {f.expected}.{more}"
+            return f"Your code {did} for {self.function}({f.args}){note}; expected {f.expected}.{more}"
         if self.status == "error":
             return f"Your code could not be checked on the example tests: {self.reason}."
         return self.reason[:1].upper() + self.reason[1:] + "."
@@ -157,9 +167,9 @@ def _judge(tests: list[CodeTest], rows: list[dict[str, Any]], problem: str, func
         if "raised" not in row and matches(test, row.get("got")):
             passed += 1
         elif "raised" not in row:
-            failures.append(CaseFailure(args, expected, _show(row.get("got"), test.build), None))
+            failures.append(CaseFailure(args, expected, _show(row.get("got"), test.build), None, test.mistake_id, test.note))
         elif row.get("kind") == "bug":
-            failures.append(CaseFailure(args, expected, None, _short(str(row["raised"]))))
+            failures.append(CaseFailure(args, expected, None, _short(str(row["raised"])), test.mistake_id, test.note))
         else:
             unfit.append(f"{function}({args}) raised {_short(str(row['raised']))}")
     total = len(tests)

@@ -138,6 +138,8 @@ def test_missing_mistake_reference_and_duplicate_ids_are_reported(mini_corpus: P
         ("[{args: [[1]], expected: 1}, {args: [[1], 2], expected: 1}]", "every test must pass the same number of arguments"),
         ("[{args: [[1]], expected: 2026-01-01}]", "field 'questions.tests.0.expected'"),
         ("[{args: [[1]]}]", "field 'questions.tests.0.expected': entry 1 (q.amazon.coding.reverse_shipments): Field required"),
+        ("[{args: [[1]], expected: 1, mistake_id: linked_list.empty_input}]", "field 'questions.tests.0.mistake_id': entry 1 (q.amazon.coding.reverse_shipments): String should match pattern"),
+        ("[{args: [[1]], expected: 1, note: " + "x" * 61 + "}]", "field 'questions.tests.0.note': entry 1 (q.amazon.coding.reverse_shipments): String should have at most 60 characters"),
     ],
 )
 def test_bad_code_tests_name_the_field(mini_corpus: Path, tests: str, expected: str) -> None:
@@ -145,6 +147,25 @@ def test_bad_code_tests_name_the_field(mini_corpus: Path, tests: str, expected: 
     bank.write_text(bank.read_text().replace("[mistake.linked_list.empty_input]\n", f"[mistake.linked_list.empty_input]\n    tests: {tests}\n"))
     docs, problems = _load(mini_corpus)
     assert expected in _problem_for(problems, "amazon.yaml")
+
+
+def test_a_code_test_mistake_id_must_be_in_a_catalog(mini_corpus: Path) -> None:
+    bank = mini_corpus / "questions/amazon.yaml"
+    tests = ("[{args: [[1, 2]], expected: [2, 1], build: linked_list},"
+             " {args: [[]], expected: [], build: linked_list, mistake_id: mistake.linked_list.empty_input, note: an empty list},"
+             " {args: [[3]], expected: [3], build: linked_list, mistake_id: mistake.linked_list.no_such_thing}]")
+    bank.write_text(bank.read_text().replace("[mistake.linked_list.empty_input]\n", f"[mistake.linked_list.empty_input]\n    tests: {tests}\n"))
+    docs, problems = _load(mini_corpus)
+    assert problems == []
+    loaded = next(d for d in docs if d.doc_id == "questions/amazon").questions[0].tests
+    assert [(t.mistake_id, t.note) for t in loaded] == [(None, None), ("mistake.linked_list.empty_input", "an empty list"),
+                                                         ("mistake.linked_list.no_such_thing", None)]
+    issues = [str(p) for p in cross_check(docs)]
+    assert issues == [
+        "questions/amazon.yaml: field 'questions.tests.2.mistake_id': question q.amazon.coding.reverse_shipments: the test "
+        "names mistake id 'mistake.linked_list.no_such_thing', which no catalog defines; use an id from mistakes/*.yaml "
+        "or leave mistake_id out"
+    ]
 
 
 def test_code_tests_do_not_change_the_indexed_text(mini_corpus: Path) -> None:
