@@ -12,8 +12,10 @@ also reads the candidate's own words and code with rules taken from the mistake 
 
 For coding, the strongest check is not read but run: the candidate's Python is called on the
 question's example tests in a sandboxed subprocess (:mod:`rag_coach.interview.code_check`); a wrong
-return value caps correctness at 1, with the call, what it returned and what was expected. Code that
-cannot be run (pseudo-code, another language, a timeout) is not penalised.
+return value caps correctness at 1, with the call, what it returned and what was expected, and the
+catalog mistake that test case was written to catch (when the code passes some tests: code that fails
+every case is broadly wrong, and no one case says why). Code that cannot be run (pseudo-code, another
+language, a timeout) is not penalised.
 
 The rules are deliberately narrow (a finding must be visible in the text). Each is measured on the
 labelled answer sets by ``rag-coach eval signals``, and a test holds that none fires on an answer
@@ -47,7 +49,7 @@ MISTAKE_OF: dict[str, str | None] = {  # rule -> the catalog mistake it finds
     "single_point": "mistake.system_design.single_point_of_failure",
     "no_idempotency": "mistake.system_design.ignores_idempotency_and_retries",
     "complexity_claim": "mistake.arrays_strings.wrong_complexity_claim",
-    "failing_code": None,  # no one catalog mistake: the call, its result and the expected value say what is wrong
+    "failing_code": None,  # the failing test case's own mistake_id, if it has one (see failing_code)
 }
 
 
@@ -201,7 +203,9 @@ def failing_code(answer: str, code: str = "", question: Question | None = None, 
     run = run_tests(question, answer, code, timeout_s=timeout_s)
     if run.status != "failed":
         return None
-    return Finding("failing_code", None, "correctness", 1, run.summary())
+    # a case written to catch a catalog mistake names it, unless the code fails everything (then no one case says why)
+    named = run.mistake_ids()[0] if run.passed > 0 and run.mistake_ids() else None
+    return Finding("failing_code", named, "correctness", 1, run.summary())
 
 
 Rule = Callable[[str, str, "Question | None"], "Finding | None"]
