@@ -29,7 +29,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-
 from typing import TYPE_CHECKING
 
 from rag_coach.interview import complexity
@@ -38,7 +37,6 @@ from rag_coach.interview.code_source import extract_code
 
 if TYPE_CHECKING:
     from rag_coach.documents.models import Question
-
 
 MISTAKE_OF: dict[str, str | None] = {  # rule -> the catalog mistake it finds
     "hypothetical": "mistake.behavioral.hypothetical_answer",
