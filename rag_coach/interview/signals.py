@@ -156,6 +156,8 @@ def no_reflection(answer: str, code: str = "", question: Question | None = None)
 SINGLE = re.compile(r"\b(single|one|central(?:i[sz]ed)?|global)\s+(?:\w+\s+){0,2}?(primary|database|db|instance|server|node|"
                     r"leader|master|counter|coordinator|machine|redis|sequence|box|region)\b", re.I)
 NEGATED = re.compile(r"\b(no|not|avoid\w*|without|never|eliminat\w*|rather than|instead of|isn't|aren't|removes?)\b", re.I)
+
+
 def single_point(answer: str, code: str = "", question: Question | None = None) -> Finding | None:
     """One database / coordinator / counter that everything depends on, stated as the design."""
     for s in _sentences(answer):
