@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-from rag_coach.interview.mistakes import MistakeVerdict
 from rag_coach.interview.answer_text import dimension_of
-from rag_coach.interview.signals import Finding, apply_ceilings
+from rag_coach.interview.mistakes import MistakeVerdict
 from rag_coach.interview.scoring import KEY_DIMENSION, PRIOR, compute_overall, credit, dimension_scores, met_label, penalise_hints
+from rag_coach.interview.signals import Finding, apply_ceilings
 
 if TYPE_CHECKING:
     from rag_coach.documents.models import Question
@@ -225,9 +225,10 @@ def finalize(question: Question, checks: Checks, *, hints_used: int = 0,
 
     raw = dimension_scores(question.rubric, checks.rubric_p, checks.dimension_p, checks.rubric_null, checks.dimension_null)
     scores = apply_ceilings(penalise_hints(raw, question.round, hints_used), checks.findings)
-    shown = {f.dimension: f.evidence for f in checks.findings if f.evidence}  # a capped dimension quotes what capped it
-    dimensions = {name: DimensionScore(score=score, evidence=_clip(shown.get(name) or checks.dimension_evidence.get(name, ""),
-                                                                   EVIDENCE_CHARS) if raw[name] > 1 or name in shown else "")
+    capped = {f.dimension: f.evidence for f in checks.findings}  # a capped dimension quotes what capped it (or nothing)
+    dimensions = {name: DimensionScore(score=score, evidence=_clip(capped[name] if name in capped else
+                                                                   checks.dimension_evidence.get(name, "") if raw[name] > 1 else "",
+                                                                   EVIDENCE_CHARS))
                   for name, score in scores.items()}
     rubric = [RubricCheck(item=item, met=met, evidence=_clip(evidence, EVIDENCE_CHARS) if met != "no" else "")
               for item, met, evidence in zip(question.rubric, _capped_met(question, checks), checks.rubric_evidence)]

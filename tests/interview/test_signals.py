@@ -109,3 +109,16 @@ def test_code_that_returns_a_wrong_value_caps_correctness_with_the_call_it_faile
     assert not [f for f in signals.findings("coding", pairs["lp004"]["answer"], question=question) if f.rule == "failing_code"]
     assert not [f for f in signals.findings("coding", pairs["lp003"]["answer"], question=question, run_code=False)
                 if f.rule == "failing_code"]  # interview.run_code = false: nothing is run
+
+
+def test_a_dimension_capped_by_an_absence_or_a_code_run_quotes_nothing(bank: QuestionBank, pairs) -> None:
+    """A score of 1 from a failing test must not be shown next to the sentence the model liked best."""
+    question = bank.get("q.amazon.coding.merge_delivery_windows")
+    dims = dimensions_for("coding")
+    found = signals.findings("coding", pairs["lp003"]["answer"], question=question)
+    checks = Checks([0.99] * len(question.rubric), {d: 0.99 for d in dims}, ["x"] * len(question.rubric),
+                    {d: "a sentence" for d in dims}, findings=found)
+    fb = finalize(question, checks, bank=bank)
+    assert fb.dimensions["correctness"].score == 1 and fb.dimensions["correctness"].evidence == ""
+    assert fb.dimensions["approach"].evidence == "a sentence"  # dimensions no check capped keep their evidence
+    assert fb.weaknesses[0].text.startswith("Your code returned") and fb.weaknesses[0].mistake_id == "mistake.intervals.merge_end_not_max"
