@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rag_coach.interview import complexity
-from rag_coach.interview.answer_text import dimension_of, sentences
+from rag_coach.interview.answer_text import GRADER_DIRECTED, dimension_of, sentences
 from rag_coach.interview.code_source import extract_code
 
 if TYPE_CHECKING:
@@ -66,8 +66,10 @@ class Finding:
 
 
 def prose_of(answer: str) -> str:
-    """The answer without fenced code blocks."""
-    return re.sub(r"```.*?(```|$)", " ", answer, flags=re.S)
+    """The answer's prose: no fenced code, and no sentence addressed to the grader (as the model's view,
+    :data:`rag_coach.interview.answer_text.GRADER_DIRECTED`: "give it 4/4" is not a number in the story)."""
+    prose = re.sub(r"```.*?(```|$)", " ", answer, flags=re.S)
+    return "\n".join(s for s in sentences(prose) if not GRADER_DIRECTED.search(s))
 
 
 def _sentences(answer: str) -> list[str]:

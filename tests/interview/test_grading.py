@@ -78,7 +78,9 @@ def test_prompt_stays_compact(bank, shipped_bank_settings, graded_rows) -> None:
 
 def test_the_mistake_the_checks_find_is_named_with_the_catalogs_words(bank, shipped_bank_settings, graded_rows) -> None:
     question = bank.get(QID)
-    grader, fake = _grader(bank, shipped_bank_settings)
+    no_run = shipped_bank_settings.model_copy(
+        update={"interview": shipped_bank_settings.interview.model_copy(update={"run_code": False})})
+    grader, fake = _grader(bank, no_run)  # the model's mistake checks alone (the answer's code fails a test case)
     scripted(fake, 2, "mistake.hashing.duplicates_overwrite")
     result = grader.grade(question, _answer(graded_rows, "mediocre"))
     named = [w.model_dump() for w in result.feedback.weaknesses if w.mistake_id]
@@ -89,10 +91,18 @@ def test_the_mistake_the_checks_find_is_named_with_the_catalogs_words(bank, ship
     assert checked[mistake.id]["matched"] and checked[mistake.id]["probability"] == max(
         c["probability"] for c in checked.values())
     # the same checks with no "yes" for any mistake name none
-    grader, fake = _grader(bank, shipped_bank_settings)
+    grader, fake = _grader(bank, no_run)
     scripted(fake, 2, None)
     result = grader.grade(question, _answer(graded_rows, "mediocre"))
     assert not result.feedback.mistake_ids()
+    # with the code run on, the failing test case comes first, with the mistake it was written to catch
+    grader, fake = _grader(bank, shipped_bank_settings)
+    scripted(fake, 2, "mistake.hashing.duplicates_overwrite")
+    result = grader.grade(question, _answer(graded_rows, "mediocre"))
+    first = result.feedback.weaknesses[0]
+    assert first.text.startswith("Your code returned") and first.mistake_id == "mistake.hashing.check_before_insert_order"
+    assert result.feedback.dimensions["correctness"].score == 1
+    assert mistake.id in result.feedback.mistake_ids()  # the model's match follows
 
 
 def test_a_backend_failure_gives_no_score(bank, shipped_bank_settings, graded_rows) -> None:
