@@ -93,6 +93,7 @@ class Services:
         return InterviewService(
             self.question_bank, grader, screener, default_time_limit_min=self.settings.interview.default_time_limit_min,
             max_input_chars=self.settings.interview.max_input_chars,
+            prepare_while_answering=self.settings.interview.prepare_while_answering,
         )
 
     @cached_property

@@ -25,11 +25,13 @@ def cmd_eval_feedback(args: argparse.Namespace) -> int:
     settings = _llm_overrides(args, _settings(args))
     if args.from_records:
         records = json.loads(Path(args.from_records).read_text(encoding="utf-8"))
-        if args.rescore:
+        if args.rescore or args.shortlist is not None:
             from rag_coach.evaluation.signals_eval import rescore
-            from rag_coach.interview.questions import QuestionBank
+            from rag_coach.services import Services
 
-            records = rescore(records, QuestionBank.load(settings))
+            services = Services(settings)
+            embed = services.embedder.embed_documents if args.shortlist is not None else None
+            records = rescore(records, services.question_bank, args.shortlist, embed)
     else:
         from rag_coach.services import Services
 
@@ -237,6 +239,8 @@ def add_eval_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=int, help="grade at most N graded-set answers (whole question groups) plus the other sets")
     p.add_argument("--records", help="also write every graded record (checks, features, feedback) to this JSON file")
     p.add_argument("--from-records", help="summarise records written by --records instead of grading (no model)")
+    p.add_argument("--shortlist", type=int, metavar="K",
+                   help="with --from-records: rescore as if only the first K shortlisted mistakes had been checked")
     p.add_argument("--rescore", action="store_true",
                    help="with --from-records: re-apply the current deterministic checks and scoring to the stored P(yes)")
     p.add_argument("--write-mistakes", action="store_true",

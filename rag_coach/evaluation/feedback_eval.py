@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -75,15 +76,22 @@ def select_rows(rows: list[dict[str, Any]], limit: int | None) -> list[dict[str,
 
 def grade_rows(services: Services, rows: list[dict[str, Any]],
                progress: Callable[[int, int, dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
-    """Screen and grade every row as a mock interview would; one record per row."""
+    """Screen and grade every row as a mock interview would; one record per row. As in a mock interview, the
+    question's content-free checks are prepared first (``prepare_seconds``: the candidate is still answering
+    then), so ``seconds`` is the wait after submit."""
     bank = services.question_bank
     records = []
     for i, row in enumerate(rows, start=1):
-        result = services.interviews.grade_answer(bank.get(row["question_id"]), row["answer"], company=row.get("company"))
+        question = bank.get(row["question_id"])
+        start = time.perf_counter()
+        services.interviews.grader.prepare(question, company=row.get("company"))
+        prepared = time.perf_counter() - start
+        result = services.interviews.grade_answer(question, row["answer"], company=row.get("company"))
         rec = {"id": row["id"], "set": row["set"], "question_id": row["question_id"], "round": row["round"],
                "quality": row.get("quality") or row.get("kind"), "pair": row.get("pair"), "reference": row.get("reference"),
                "expected_mistake_ids": row.get("expected_mistake_ids") or [], "split": split_of(row["question_id"]),
                "status": result.status, "reason": result.reason, "seconds": round(result.seconds, 2),
+               "prepare_seconds": round(prepared, 2),
                "screen": result.screen, "checks": result.checks,
                "feedback": result.feedback.model_dump(mode="json") if result.feedback is not None else None}
         records.append(rec)
@@ -210,6 +218,10 @@ def summarise(records: list[dict[str, Any]], model: Logistic | None = None) -> d
     schema = jsonschema.Draft202012Validator(published_schema())  # the derived schema must agree with the model
     valid = sum(not feedback_errors(r["feedback"]) and schema.is_valid(r["feedback"]) for r in ok)
     timed = [r["seconds"] for r in ok]
+    first_of_question = {}
+    for r in records:  # the preparation works once per question (then it is cached)
+        first_of_question.setdefault(r["question_id"], r)
+    prepared = [r["prepare_seconds"] for r in first_of_question.values() if "prepare_seconds" in r]
     report = {
         "rows": len(records), "genuine": len(genuine), "graded": len(ok),
         "genuine_refused": _share(sum(r["status"] == "refused" for r in genuine), len(genuine)),
@@ -234,7 +246,8 @@ def summarise(records: list[dict[str, Any]], model: Logistic | None = None) -> d
         "offtopic_by_kind": {k: f"{sum(r['status'] == 'refused' for r in offtopic if r['quality'] == k)}/"
                                 f"{sum(r['quality'] == k for r in offtopic)}" for k in sorted({r["quality"] for r in offtopic})},
         "invalid_refused": f"{sum(r['status'] == 'refused' for r in invalid)}/{len(invalid)}",
-        **percentiles(timed, prefix="seconds_per_grading_p"),
+        **percentiles(timed, prefix="seconds_per_grading_p"),  # after submit (records without prepare_seconds: all checks)
+        **percentiles(prepared, prefix="prepare_seconds_per_question_p"),  # while the candidate answers
         "mistake_model": model.fitted_on or "hand-set (not fitted)",
     }
     return report

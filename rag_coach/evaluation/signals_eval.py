@@ -16,6 +16,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from rag_coach.evaluation.answers import load_set
+from rag_coach.interview import mistakes as mistakes_mod
 from rag_coach.interview import signals
 from rag_coach.interview.feedback import Checks, finalize
 from rag_coach.interview.mistakes import MistakeCheck, MistakeVerdict
@@ -81,14 +82,22 @@ def _checks_of(record: dict[str, Any], answer: str, bank: QuestionBank) -> Check
                   findings=signals.findings(record["round"], answer, question=bank.get(record["question_id"])))
 
 
-def rescore(records: list[dict[str, Any]], bank: QuestionBank) -> list[dict[str, Any]]:
-    """Records with findings and feedback recomputed by the current code from the stored P(yes)."""
+def rescore(records: list[dict[str, Any]], bank: QuestionBank, shortlist: int | None = None,
+            embed: mistakes_mod.Embed | None = None) -> list[dict[str, Any]]:
+    """Records with findings and feedback recomputed by the current code from the stored P(yes); with
+    ``shortlist``, only the stored mistake checks the first ``shortlist`` of the current shortlist order would
+    have asked (what a smaller ``interview.mistake_shortlist`` would have found, without the model)."""
     answers = {row["id"]: row["answer"] for name in (*SETS, "offtopic_answers.jsonl") for row in load_set(name)}
     out = []
     for record in records:
         if record["status"] != "ok" or not record.get("checks") or record["id"] not in answers:
             out.append(record)
             continue
+        if shortlist is not None:
+            kept = {m.id for m in mistakes_mod.shortlist(bank, bank.get(record["question_id"]), answers[record["id"]],
+                                                         shortlist, embed)}
+            record = {**record, "checks": {**record["checks"],
+                                           "mistakes": [c for c in record["checks"]["mistakes"] if c["id"] in kept]}}
         checks = _checks_of(record, answers[record["id"]], bank)
         feedback = finalize(bank.get(record["question_id"]), checks, bank=bank)
         out.append({**record, "checks": {**record["checks"], "findings": [f.to_dict() for f in checks.findings]},

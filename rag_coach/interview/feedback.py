@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from rag_coach.interview.answer_text import dimension_of
+from rag_coach.interview.dimensions import DIMENSIONS, Round, dimensions_for
 from rag_coach.interview.mistakes import MistakeVerdict
 from rag_coach.interview.scoring import KEY_DIMENSION, PRIOR, compute_overall, credit, dimension_scores, met_label, penalise_hints
 from rag_coach.interview.signals import Finding, apply_ceilings
@@ -31,48 +32,6 @@ if TYPE_CHECKING:
 EVIDENCE_CHARS = 200  # limits of the published object
 ITEM_CHARS = 300
 MAX_LISTED = 5  # strengths, weaknesses, next steps
-
-Round = Literal["coding", "system_design", "behavioral", "product", "ml_design"]
-
-# Dimension name -> one-line definition, per round, in rubric order. The definitions also go into the
-# grading prompt's dimension checks (:mod:`rag_coach.interview.grading`).
-DIMENSIONS: dict[str, dict[str, str]] = {
-    "coding": {
-        "problem_understanding": "Restates the problem; asks about inputs and constraints.",
-        "approach": "Finds an efficient algorithm, improving on brute force.",
-        "correctness": "Code is correct; verified by tracing an example.",
-        "complexity_analysis": "States time and space complexity correctly.",
-        "edge_cases": "Names, handles and tests edge cases.",
-        "communication": "Explains reasoning clearly while working.",
-    },
-    "system_design": {
-        "requirements": "Clarifies functional/non-functional requirements and scale.",
-        "high_level_design": "Coherent components, apis, data model, data flow.",
-        "deep_dive": "Concrete mechanisms for the hardest component.",
-        "tradeoffs": "Names alternatives and justifies choices.",
-        "scaling": "Handles growth, hot spots and failures specifically.",
-    },
-    "behavioral": {
-        "star_completeness": "Clear situation, task, action and result.",
-        "specificity_ownership": "Specific details; own actions (i, not we).",
-        "measurable_result": "Concrete, ideally measured outcome and lesson.",
-        "principle_alignment": "Shows the principles the question probes.",
-    },
-    "product": {
-        "goal_clarification": "Clarifies goal, context and constraints first.",
-        "user_insight": "Segments users; picks a concrete pain point with reasons.",
-        "solution_quality": "Several ideas, then a concrete reasoned first version.",
-        "prioritization": "Prioritises by impact and effort; says what to cut.",
-        "success_metrics": "Defines success metrics, risks and guardrails.",
-    },
-    "ml_design": {
-        "problem_framing": "Turns the goal into an ml objective with the right labels.",
-        "data_features": "Data, labels, features; online/offline consistency.",
-        "modeling": "Sensible, justified model architecture (e.g. multi-stage).",
-        "evaluation": "Offline metrics, online a/b tests and their gap.",
-        "serving_monitoring": "Latency, serving, feedback loops, drift, monitoring.",
-    },
-}
 
 Score = Annotated[int, Field(ge=1, le=4, description="1 = missing or wrong, 2 = partial, 3 = solid with gaps, 4 = strong.")]
 Evidence = Annotated[str, Field(max_length=EVIDENCE_CHARS, description=(
@@ -144,17 +103,6 @@ class Feedback(_Part):
 
     def scores(self) -> dict[str, int]:
         return {name: d.score for name, d in self.dimensions.items()}
-
-
-def rounds() -> list[str]:
-    return list(get_args(Round))
-
-
-def dimensions_for(round: str) -> dict[str, str]:
-    """Dimension name -> one-line definition, in rubric order."""
-    if round not in DIMENSIONS:
-        raise ValueError(f"no feedback dimensions for round '{round}'; rounds: {', '.join(rounds())}")
-    return dict(DIMENSIONS[round])
 
 
 @lru_cache(maxsize=1)

@@ -6,15 +6,17 @@ makes (:mod:`rag_coach.interview.mistakes`); the written strengths, weaknesses a
 built from those results and the catalog (:mod:`rag_coach.interview.written`). Every check shares one
 prompt prefix (system rules, question, rubric, the numbered answer), so llama.cpp evaluates the answer
 once and each check costs only its own few tokens; the content-free baseline of each check depends only
-on the question and is cached.
+on the question and is cached. :meth:`Grader.prepare` computes them ahead, while the candidate is still
+answering (a mock interview starts it in the background), so only the answer's own checks remain after submit.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -24,7 +26,8 @@ from rag_coach.documents.models import Question
 from rag_coach.interview import mistakes as mistakes_mod
 from rag_coach.interview import signals
 from rag_coach.interview.answer_text import answer_units
-from rag_coach.interview.feedback import Checks, Feedback, dimensions_for, finalize
+from rag_coach.interview.dimensions import dimensions_for
+from rag_coach.interview.feedback import Checks, Feedback, finalize
 from rag_coach.interview.questions import QuestionBank
 from rag_coach.interview.scoring import PRIOR, credit
 from rag_coach.llm.base import ChatBackend, LLMError, Message
@@ -79,6 +82,7 @@ class Grader:
         self.settings = settings.interview
         self.embedder = embedder  # picks evidence sentences; without it, keyword overlap does
         self._nulls: OrderedDict[str, float] = OrderedDict()
+        self._nulls_lock = threading.Lock()  # prepare() may fill the cache from a background thread
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
     # -- prompt ---------------------------------------------------------------------------------
@@ -117,13 +121,34 @@ class Grader:
     def _null_p(self, null_context: str, text: str, template: str = CHECK) -> float:
         """A check for the content-free answer: depends only on the prompt, so cached by it (and the model)."""
         key = f"{self.backend.info!r}\0{null_context}\0{template}\0{text}"
-        if key in self._nulls:
-            self._nulls.move_to_end(key)
-            return self._nulls[key]
-        value = self._nulls[key] = self._p(null_context, text, template)
-        while len(self._nulls) > NULL_CACHE:
-            self._nulls.popitem(last=False)
+        with self._nulls_lock:
+            if key in self._nulls:
+                self._nulls.move_to_end(key)
+                return self._nulls[key]
+        value = self._p(null_context, text, template)
+        with self._nulls_lock:
+            self._nulls[key] = value
+            while len(self._nulls) > NULL_CACHE:
+                self._nulls.popitem(last=False)
         return value
+
+    def prepare(self, question: Question, follow_ups: Sequence[tuple[str, str]] = (), company: str | None = None,
+                stop: Callable[[], bool] = lambda: False) -> int:
+        """Compute the content-free checks of ``question`` ahead of the answer: rubric items, dimensions, then
+        every mistake the shortlist can pick (linked ones first). Stops between checks once ``stop()`` is true;
+        returns how many checks it ran or found cached. Grading then finds them in the cache."""
+        null_context = self.context(question, [NULL_ANSWER], follow_ups, company)
+        pool = self.bank.candidate_mistakes(question, max(mistakes_mod.POOL, self.settings.mistake_shortlist))
+        pool.sort(key=lambda m: m.id not in question.mistake_ids)  # stable: linked first, as the shortlist
+        jobs = [(t, CHECK) for t in [*question.rubric, *dimensions_for(question.round).values()]]
+        jobs += [(mistakes_mod.check_text(m), mistakes_mod.CHECK) for m in pool]
+        done = 0
+        for text, template in jobs:
+            if stop():
+                break
+            self._null_p(null_context, text, template)
+            done += 1
+        return done
 
     def run_checks(self, question: Question, units: list[str], context: str, null_context: str | None = None) -> Checks:
         """P(yes) for every rubric item, dimension definition and shortlisted mistake, the same for the

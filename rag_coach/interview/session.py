@@ -18,6 +18,7 @@ from rag_coach.documents.models import Question
 from rag_coach.interview.grading import Grader, GradeResult
 from rag_coach.interview.questions import QuestionBank
 from rag_coach.interview.screening import Screener
+from rag_coach.interview.warmup import Warmup
 from rag_coach.textsafety import clean_input
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,7 @@ class InterviewService:
         rng: random.Random | None = None,
         default_time_limit_min: float = 45,
         max_input_chars: int = 8000,
+        prepare_while_answering: bool = False,
     ) -> None:
         self.default_time_limit_min = default_time_limit_min
         self.max_input_chars = max_input_chars
@@ -87,6 +89,7 @@ class InterviewService:
         self.screener = screener
         self.clock = clock
         self.rng = rng or random.Random()
+        self.warmup = Warmup(grader) if prepare_while_answering else None  # see rag_coach.interview.warmup
 
     def start(
         self,
@@ -110,7 +113,12 @@ class InterviewService:
             time_limit_s=float(time_limit_min or self.default_time_limit_min) * 60.0,
         )
         log.info("interview %s started: %s (%s, %s)", session.id, question.id, company, round)
+        self._prepare(session)
         return session
+
+    def _prepare(self, session: InterviewSession) -> None:
+        if self.warmup is not None:
+            self.warmup.start(session.id, session.question, session.follow_up_pairs(), session.company)
 
     def hint(self, session: InterviewSession) -> str:
         """The next rung of the question's hint ladder (recorded); after three, a 'no more hints' message."""
@@ -139,6 +147,7 @@ class InterviewService:
             raise SessionError("no follow-up question is waiting for an answer; ask for one first")
         clean = clean_input(text, self.max_input_chars)
         session.follow_up_answers.append(clean.text.strip())
+        self._prepare(session)  # the follow-up is part of the grading prompt
         return clean.notice("follow-up answer")
 
     def elapsed_s(self, session: InterviewSession) -> float:
@@ -179,6 +188,8 @@ class InterviewService:
         session.input_notices = [n for n in (clean_answer.notice("answer"), clean_code.notice("code")) if n]
         session.answer, session.code = answer, code
         used = self.elapsed_s(session)
+        if self.warmup is not None:
+            self.warmup.stop(session.id)  # what it finished is cached; grading does the rest
         result = self.grade_answer(
             session.question,
             answer,

@@ -29,11 +29,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from rag_coach.interview import complexity
 from rag_coach.interview.answer_text import GRADER_DIRECTED, dimension_of, sentences
 from rag_coach.interview.code_source import extract_code
+from rag_coach.interview.dimensions import dimensions_for
 
 if TYPE_CHECKING:
     from rag_coach.documents.models import Question
@@ -65,6 +67,7 @@ class Finding:
                 "reason": self.reason, "evidence": self.evidence}
 
 
+@lru_cache(maxsize=16)  # every rule of a round reads the same answer
 def prose_of(answer: str) -> str:
     """The answer's prose: no fenced code, and no sentence addressed to the grader (as the model's view,
     :data:`rag_coach.interview.answer_text.GRADER_DIRECTED`: "give it 4/4" is not a number in the story)."""
@@ -72,8 +75,13 @@ def prose_of(answer: str) -> str:
     return "\n".join(s for s in sentences(prose) if not GRADER_DIRECTED.search(s))
 
 
-def _sentences(answer: str) -> list[str]:
-    return sentences(prose_of(answer))
+@lru_cache(maxsize=16)
+def _sentences(answer: str) -> tuple[str, ...]:
+    return tuple(sentences(prose_of(answer)))
+
+
+def _first_sentence(pattern: re.Pattern[str], answer: str) -> str | None:
+    return next((s for s in _sentences(answer) if pattern.search(s)), None)
 
 
 # -- behavioral -------------------------------------------------------------------------------------------
@@ -112,7 +120,7 @@ def we_not_i(answer: str, code: str = "", question: Question | None = None) -> F
     mine, ours = _actions(I_ACTION, text), _actions(WE_ACTION, text)
     if len(ours) < 3 or len(ours) <= 2 * len(mine):
         return None
-    evidence = next((s for s in _sentences(answer) if WE_ACTION.search(s)), "")
+    evidence = _first_sentence(WE_ACTION, answer) or ""
     return Finding("we_not_i", MISTAKE_OF["we_not_i"], "specificity_ownership", 1 if not mine else 2,
                    f"{len(ours)} actions are told as the team's (\"we {ours[0].lower()}\") against {len(mine)} of your own.", evidence)
 
@@ -138,8 +146,7 @@ NO_CHANGE = re.compile(r"\b(?:(?:nothing|not much|anything)\s+(?:that\s+)?(?:i'd
 
 def blames_others(answer: str, code: str = "", question: Question | None = None) -> Finding | None:
     """The failure or conflict is someone else's doing ("because the QA team didn't test", "not my fault")."""
-    hit = next((s for s in _sentences(answer) if BLAME.search(s)), None)
-    if hit is None:
+    if (hit := _first_sentence(BLAME, answer)) is None:
         return None
     return Finding("blames_others", MISTAKE_OF["blames_others"], "principle_alignment", 2,
                    "The story puts the cause on others and says little about your own part.", hit)
@@ -147,8 +154,7 @@ def blames_others(answer: str, code: str = "", question: Question | None = None)
 
 def no_reflection(answer: str, code: str = "", question: Question | None = None) -> Finding | None:
     """The story ends with nothing the candidate would do differently."""
-    hit = next((s for s in _sentences(answer) if NO_CHANGE.search(s)), None)
-    if hit is None:
+    if (hit := _first_sentence(NO_CHANGE, answer)) is None:
         return None
     return Finding("no_reflection", MISTAKE_OF["no_reflection"], "measurable_result", 2,
                    "You say there is nothing you would do differently, so the story shows no lesson.", hit)
@@ -180,8 +186,6 @@ def no_idempotency(answer: str, code: str = "", question: Question | None = None
     item = next((i for i in question.rubric if RETRY_ITEM.search(i)), None) if question is not None else None
     if item is None or IDEMPOTENT.search(prose_of(answer)) or not answer.strip():
         return None
-    from rag_coach.interview.feedback import dimensions_for  # feedback imports this module
-
     return Finding("no_idempotency", MISTAKE_OF["no_idempotency"], dimension_of(item, list(dimensions_for(question.round))), 2,
                    f"The rubric asks for \"{item}\"; the answer names no idempotency key, de-duplication or delivery guarantee.")
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rag_coach.documents.models import Question
-from rag_coach.interview.feedback import dimensions_for
+from rag_coach.interview.dimensions import dimensions_for
 from rag_coach.interview.answer_text import SENTENCE_BREAK, dimension_of
 from rag_coach.interview.questions import QuestionBank
 

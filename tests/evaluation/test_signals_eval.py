@@ -40,3 +40,15 @@ def test_eval_signals_cli_reports_every_rule_and_no_fire_on_good_answers() -> No
     report = json.loads(out.stdout)
     assert report["answers"] == 152 and report["fires_on_good"] == []
     assert {"complexity_claim", "single_point", "hypothetical", "we_not_i", "no_figure"} <= set(report["rules"])
+
+
+def test_rescore_with_a_smaller_shortlist_keeps_the_linked_mistakes_first(bank: QuestionBank, embedder) -> None:
+    records = [r for r in json.loads(RECORDS.read_text(encoding="utf-8")) if r["status"] == "ok"][:6]
+    small = rescore(records, bank, shortlist=2, embed=embedder.embed_documents)
+    for before, after in zip(records, small):
+        kept = [c["id"] for c in after["checks"]["mistakes"]]
+        linked = bank.get(before["question_id"]).mistake_ids
+        assert len(kept) == min(2, len(before["checks"]["mistakes"])) and set(kept) <= {c["id"] for c in before["checks"]["mistakes"]}
+        assert set(linked[:2]) <= set(kept)  # the question's own mistakes are always asked first
+        assert after["checks"]["rubric"] == before["checks"]["rubric"]
+    assert rescore(records, bank, shortlist=8, embed=embedder.embed_documents)[0]["checks"]["mistakes"] == records[0]["checks"]["mistakes"]

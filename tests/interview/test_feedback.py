@@ -11,15 +11,8 @@ import pytest
 from pydantic import ValidationError
 
 from rag_coach.interview.answer_text import answer_units
-from rag_coach.interview.feedback import (
-    Checks,
-    Feedback,
-    dimensions_for,
-    feedback_errors,
-    finalize,
-    published_schema,
-    rounds,
-)
+from rag_coach.interview.dimensions import dimensions_for, rounds
+from rag_coach.interview.feedback import Checks, Feedback, feedback_errors, finalize, published_schema
 from rag_coach.interview.questions import QuestionBank
 from rag_coach.interview.scoring import (
     DIM_BAND,

@@ -10,7 +10,8 @@ import pytest
 from rag_coach.evaluation.answers import load_set
 from rag_coach.evaluation.signals_eval import evaluate_signals, labelled_rows
 from rag_coach.interview import complexity, signals
-from rag_coach.interview.feedback import Checks, dimensions_for, finalize
+from rag_coach.interview.dimensions import dimensions_for
+from rag_coach.interview.feedback import Checks, finalize
 from rag_coach.interview.questions import QuestionBank
 
 

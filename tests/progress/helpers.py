@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from rag_coach.documents.models import Question
-from rag_coach.interview.feedback import DimensionScore, Feedback, Weakness, dimensions_for
+from rag_coach.interview.dimensions import dimensions_for
+from rag_coach.interview.feedback import DimensionScore, Feedback, Weakness
 
 T0 = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
 
