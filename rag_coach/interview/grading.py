@@ -35,6 +35,7 @@ from rag_coach.settings import Settings
 
 if TYPE_CHECKING:
     from rag_coach.index.embedding import Embedder
+    from rag_coach.interview.code_check import CodeRun
 
 log = logging.getLogger(__name__)
 
@@ -208,6 +209,15 @@ class Grader:
         return [max(units, key=lambda u: len(words(u) & words(t))) for t in targets]
 
     # -- the grading ------------------------------------------------------------------------------
+    def run_code(self, question: Question, answer: str, code: str = "") -> CodeRun | None:
+        """The candidate's code run on the question's example tests (seconds, no model), or None where grading
+        would not run it (not a coding question, no tests, ``interview.run_code`` off)."""
+        if question.round != "coding" or not question.tests or not self.settings.run_code:
+            return None
+        from rag_coach.interview.code_check import run_tests
+
+        return run_tests(question, answer, code, timeout_s=self.settings.code_timeout_s)
+
     def grade(
         self,
         question: Question,
@@ -218,8 +228,10 @@ class Grader:
         company: str | None = None,
         hints_used: int = 0,
         time_used_s: float | None = None,
+        code_run: CodeRun | None = None,
     ) -> GradeResult:
-        """All checks, then the feedback built in code; ``failed`` (no feedback) only if the model cannot run."""
+        """All checks, then the feedback built in code; ``failed`` (no feedback) only if the model cannot run.
+        ``code_run``: :meth:`run_code`'s result for this answer, when it was already shown to the candidate."""
         start = time.perf_counter()
         result = GradeResult("failed")
         units = self.units(answer, code, follow_ups)
@@ -232,7 +244,7 @@ class Grader:
             result.seconds = time.perf_counter() - start
             return result
         checks.findings = signals.findings(question.round, answer, code, question, run_code=self.settings.run_code,
-                                           timeout_s=self.settings.code_timeout_s)
+                                           timeout_s=self.settings.code_timeout_s, code_run=code_run)
         result.checks = {"rubric": [round(p, 3) for p in checks.rubric_p],
                          "dimensions": {k: round(p, 3) for k, p in checks.dimension_p.items()},
                          "rubric_null": [round(p, 3) for p in checks.rubric_null or []],

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rag_coach.documents.models import Question
+from rag_coach.interview.code_check import CodeRun
 from rag_coach.interview.grading import Grader, GradeResult
 from rag_coach.interview.questions import QuestionBank
 from rag_coach.interview.screening import Screener
@@ -47,6 +48,7 @@ class InterviewSession:
     finished_at: float | None = None
     result: GradeResult | None = None
     input_notices: list[str] = field(default_factory=list)  # "your answer was cut ..." for the last submission
+    code_run: tuple[str, str, CodeRun] | None = None  # (answer, code, result) of check_code, reused by finish
 
     @property
     def finished(self) -> bool:
@@ -167,6 +169,7 @@ class InterviewService:
         company: str | None = None,
         hints_used: int = 0,
         time_used_s: float | None = None,
+        code_run: CodeRun | None = None,
     ) -> GradeResult:
         """Screen, then grade. A refused answer is never sent to the model."""
         screen = self.screener.screen(question, answer, code)
@@ -174,10 +177,20 @@ class InterviewService:
             log.info("answer to %s refused: %s", question.id, screen.code)
             return GradeResult("refused", reason=screen.reason, screen=screen.to_dict())
         result = self.grader.grade(
-            question, answer, code, list(follow_ups), company=company, hints_used=hints_used, time_used_s=time_used_s
+            question, answer, code, list(follow_ups), company=company, hints_used=hints_used, time_used_s=time_used_s,
+            code_run=code_run,
         )
         result.screen = screen.to_dict()
         return result
+
+    def check_code(self, session: InterviewSession, answer: str, code: str = "") -> CodeRun | None:
+        """Run the answer's code on the question's example tests now (about a second, no model), so the candidate
+        sees the result while the model grades; :meth:`finish` reuses it for the same answer and code. None
+        where grading would not run code."""
+        answer, code = clean_input(answer, self.max_input_chars).text, clean_input(code, self.max_input_chars).text
+        run = self.grader.run_code(session.question, answer, code)
+        session.code_run = (answer, code, run) if run is not None else None
+        return run
 
     def finish(self, session: InterviewSession, answer: str, code: str = "") -> GradeResult:
         """Stop the clock, screen and grade; time used and hints used go into the feedback."""
@@ -198,6 +211,7 @@ class InterviewService:
             company=session.company,
             hints_used=len(session.hints_used),
             time_used_s=used,
+            code_run=session.code_run[2] if session.code_run and session.code_run[:2] == (answer, code) else None,
         )
         if used > session.time_limit_s:
             result.notes.append(f"over time by {used - session.time_limit_s:.0f} s")

@@ -39,6 +39,7 @@ from rag_coach.interview.dimensions import dimensions_for
 
 if TYPE_CHECKING:
     from rag_coach.documents.models import Question
+    from rag_coach.interview.code_check import CodeRun
 
 MISTAKE_OF: dict[str, str | None] = {  # rule -> the catalog mistake it finds
     "hypothetical": "mistake.behavioral.hypothetical_answer",
@@ -200,13 +201,15 @@ def complexity_claim(answer: str, code: str = "", question: Question | None = No
                    found.reason, found.claim_sentence)
 
 
-def failing_code(answer: str, code: str = "", question: Question | None = None, timeout_s: float = 3.0) -> Finding | None:
-    """The candidate's code returns a wrong value on one of the question's example tests."""
+def failing_code(answer: str, code: str = "", question: Question | None = None, timeout_s: float = 3.0,
+                 run: CodeRun | None = None) -> Finding | None:
+    """The candidate's code returns a wrong value on one of the question's example tests (``run``: the result
+    of running it already, e.g. shown to the candidate while the model grades)."""
     from rag_coach.interview.code_check import run_tests
 
     if question is None or not question.tests:
         return None
-    run = run_tests(question, answer, code, timeout_s=timeout_s)
+    run = run if run is not None else run_tests(question, answer, code, timeout_s=timeout_s)
     if run.status != "failed":
         return None
     # a case written to catch a catalog mistake names it, unless the code fails everything (then no one case says why)
@@ -223,11 +226,12 @@ RULES: dict[str, tuple[Rule, ...]] = {
 
 
 def findings(round: str, answer: str, code: str = "", question: Question | None = None, *, run_code: bool = True,
-             timeout_s: float = 3.0) -> list[Finding]:
+             timeout_s: float = 3.0, code_run: CodeRun | None = None) -> list[Finding]:
     """Every rule of the round that fires on the answer, in rule order (``question``: rules that read its rubric
-    or run its tests; ``run_code``: run a coding answer's code on the question's tests)."""
+    or run its tests; ``run_code``: run a coding answer's code on the question's tests, unless ``code_run`` is
+    that run's result already)."""
     found = [f for rule in RULES.get(round, ()) if (f := rule(answer, code, question)) is not None]
-    if round == "coding" and run_code and (failed := failing_code(answer, code, question, timeout_s)) is not None:
+    if round == "coding" and run_code and (failed := failing_code(answer, code, question, timeout_s, code_run)) is not None:
         found.insert(0, failed)
     return found
 

@@ -125,6 +125,10 @@ def build_interview_tab(services: Services, profile: gr.Textbox) -> None:
             return
         hidden = (gr.update(visible=False), gr.update(visible=False), gr.Timer(active=False))
         yield "Grading your answer with the local model… (this can take a minute on a CPU)", "", "", *hidden
+        run = services.interviews.check_code(started.session, answer_text or "", code_text or "")  # seconds, no model
+        if run is not None and run.status in ("passed", "failed", "error"):
+            yield (f"**Example tests:** {md_text(run.summary())} Grading the rest with the local model… "
+                   "(this can take a minute on a CPU)", "", "", *hidden)
         try:
             result = services.practice.finish(profile_name or "default", started, answer_text or "", code_text or "")
         except UserFacingError as exc:

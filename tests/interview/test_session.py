@@ -71,3 +71,55 @@ def test_refused_answer_never_reaches_the_model(bank, shipped_bank_settings, emb
     result = service.finish(session, "idk")
     assert result.status == "refused" and "too short" in result.reason and result.feedback is None
     assert fake.requests == [] and not session.finished
+
+
+BUGGY = """I scan once with a hash map from price to index, so it is O(n) time and O(n) space.
+
+```python
+def gift_card_pair(prices, B):
+    seen = {p: i for i, p in enumerate(prices)}
+    for i, p in enumerate(prices):
+        if B - p in seen:
+            return [i, seen[B - p]]
+    return []
+```
+"""
+
+
+def test_check_code_runs_the_tests_now_and_finish_reuses_the_result(bank, shipped_bank_settings, embedder, monkeypatch) -> None:
+    from rag_coach.interview import code_check
+
+    fake = scripted(FakeLLM(), 3)
+    service = InterviewService(bank, Grader(fake, bank, shipped_bank_settings), Screener(embedder), Clock())
+    session = service.start("amazon", "coding", question=bank.get("q.amazon.coding.gift_card_pair"))
+    run = service.check_code(session, BUGGY)
+    assert run is not None and run.status == "failed" and fake.checks == []  # no model call for the code run
+    assert "gift_card_pair([12], 24)" in run.summary() and "expected []" in run.summary()
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("finish ran the code again")
+
+    monkeypatch.setattr(code_check, "run_tests", must_not_run)
+    result = service.finish(session, BUGGY)
+    assert result.status == "ok"
+    first = result.feedback.weaknesses[0]
+    assert run.summary() in first.text and first.mistake_id == "mistake.hashing.check_before_insert_order"
+
+
+def test_finish_runs_the_code_again_when_the_answer_changed(bank, shipped_bank_settings, embedder) -> None:
+    service = InterviewService(bank, Grader(scripted(FakeLLM(), 3), bank, shipped_bank_settings), Screener(embedder), Clock())
+    session = service.start("amazon", "coding", question=bank.get("q.amazon.coding.gift_card_pair"))
+    assert service.check_code(session, BUGGY).status == "failed"
+    fixed = BUGGY.replace("seen = {p: i for i, p in enumerate(prices)}\n    for i, p in enumerate(prices):\n        if B - p in seen:\n"
+                          "            return [i, seen[B - p]]",
+                          "seen = {}\n    for i, p in enumerate(prices):\n        if B - p in seen:\n            return [seen[B - p], i]\n"
+                          "        seen[p] = i")
+    assert fixed != BUGGY
+    result = service.finish(session, fixed)
+    assert result.status == "ok" and not any("gift_card_pair(" in w.text for w in result.feedback.weaknesses)
+
+
+def test_check_code_is_none_where_grading_runs_no_code(bank, shipped_bank_settings, embedder) -> None:
+    service = InterviewService(bank, Grader(FakeLLM(), bank, shipped_bank_settings), Screener(embedder), Clock())
+    behavioral = service.start("amazon", "behavioral")
+    assert service.check_code(behavioral, BUGGY) is None and behavioral.code_run is None
