@@ -133,8 +133,8 @@ class InterviewSettings(BaseModel):
     )
     prepare_while_answering: bool = Field(
         True, description="Compute the grading's content-free checks in the background while the candidate answers a "
-        "mock interview question, so fewer model calls remain after submit (the model is shared: a chat turn waits "
-        "at most one check)."
+        "mock interview question, then evaluate the draft answer as it is typed, so fewer model calls and less prompt "
+        "remain after submit (the model is shared: a chat turn waits at most one check or one draft's new text)."
     )
     code_timeout_s: float = Field(3.0, gt=0, le=30, description="Wall-clock limit for running one answer's code on all tests.")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import signal
 import socket
@@ -40,6 +41,8 @@ class FakeOllamaServer:
     mid-stream), "error" (an ``{"error": ...}`` line mid-stream). ``die_on_chat=N``: the N-th chat
     request kills this whole process with SIGKILL after its first piece (use it in a subprocess).
     ``record``: also append every chat request body to this JSONL file (readable from another process).
+    A request with ``"stream": false`` gets one JSON reply (the pieces joined), with the first token's
+    ``logprobs`` when asked: ``yes_logprobs`` scripts its top alternatives as {token: probability}.
     """
 
     models: list[str] = field(default_factory=lambda: [MODEL, "llama3.2:latest"])
@@ -51,6 +54,7 @@ class FakeOllamaServer:
     record: Path | None = None
     requests: list[Recorded] = field(default_factory=list)
     blobs: dict[str, bytes] = field(default_factory=dict)
+    yes_logprobs: dict[str, float] = field(default_factory=lambda: {"yes": 0.7, "Yes": 0.1, "no": 0.2})
 
     def __post_init__(self) -> None:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), _handler(self))
@@ -151,8 +155,10 @@ def _handler(fake: FakeOllamaServer) -> type[BaseHTTPRequestHandler]:
                     fh.write(json.dumps(body) + "\n")
             if body["model"] not in fake.models:
                 return self._json(404, {"error": f"model '{body['model']}' not found"})
-            self._start_stream()
             base = {"model": body["model"], "created_at": "2025-01-01T00:00:00Z"}
+            if body.get("stream") is False:
+                return self._json(200, self._whole_reply(body, base))
+            self._start_stream()
             dies = fake.die_on_chat is not None and len(fake.find("/api/chat")) == fake.die_on_chat
             for i, piece in enumerate(fake.pieces):
                 self._line({**base, "message": {"role": "assistant", "content": piece}, "done": False})
@@ -171,6 +177,17 @@ def _handler(fake: FakeOllamaServer) -> type[BaseHTTPRequestHandler]:
                         "total_duration": 1000, "load_duration": 10, "prompt_eval_count": 42,
                         "prompt_eval_duration": 100, "eval_count": len(fake.pieces), "eval_duration": 200})
             self._end_stream()
+
+        def _whole_reply(self, body: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+            limit = (body.get("options") or {}).get("num_predict")
+            pieces = fake.pieces[:limit] if limit else fake.pieces
+            reply = {**base, "message": {"role": "assistant", "content": "".join(pieces)}, "done": True,
+                     "done_reason": "length" if limit and limit < len(fake.pieces) else "stop", "prompt_eval_count": 42,
+                     "eval_count": len(pieces)}
+            if body.get("logprobs") and fake.yes_logprobs:  # an Ollama before 0.12 sends none
+                top = [{"token": t, "logprob": math.log(p)} for t, p in fake.yes_logprobs.items()]
+                reply["logprobs"] = [{**top[0], "top_logprobs": top[: body.get("top_logprobs") or 1]}]
+            return reply
 
         def _create(self, body: dict[str, Any]) -> None:
             if body.get("from") not in fake.models:

@@ -36,7 +36,8 @@ def cmd_eval_feedback(args: argparse.Namespace) -> int:
         from rag_coach.services import Services
 
         services = Services(settings)
-        records = grade_rows(services, select_rows(load_rows(), args.limit))
+        records = grade_rows(services, select_rows(load_rows(), args.limit),
+                             draft_withheld=None if args.draft_withheld < 0 else args.draft_withheld)
         if args.records:
             Path(args.records).write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     model = None
@@ -237,6 +238,9 @@ def add_eval_parsers(sub: argparse._SubParsersAction) -> None:
     _common(p)
     _llm_flags(p)
     p.add_argument("--limit", type=int, help="grade at most N graded-set answers (whole question groups) plus the other sets")
+    p.add_argument("--draft-withheld", type=int, default=200, metavar="CHARS",
+                   help="as in a mock interview, evaluate the draft answer before submit: the answer without its last "
+                   "CHARS characters (default 200; -1: no draft, the whole answer is evaluated after submit)")
     p.add_argument("--records", help="also write every graded record (checks, features, feedback) to this JSON file")
     p.add_argument("--from-records", help="summarise records written by --records instead of grading (no model)")
     p.add_argument("--shortlist", type=int, metavar="K",

@@ -74,24 +74,35 @@ def select_rows(rows: list[dict[str, Any]], limit: int | None) -> list[dict[str,
             + [r for r in rows if r["set"] == "offtopic_answers"][:limit])
 
 
+DRAFT_WITHHELD = 200  # characters a candidate types after the last draft the warm-up evaluated (see grade_rows)
+
+
 def grade_rows(services: Services, rows: list[dict[str, Any]],
-               progress: Callable[[int, int, dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
+               progress: Callable[[int, int, dict[str, Any]], None] | None = None,
+               draft_withheld: int | None = DRAFT_WITHHELD) -> list[dict[str, Any]]:
     """Screen and grade every row as a mock interview would; one record per row. As in a mock interview, the
     question's content-free checks are prepared first (``prepare_seconds``: the candidate is still answering
-    then), so ``seconds`` is the wait after submit."""
+    then), then the draft answer is evaluated (``draft_seconds``, also while answering): the answer without its
+    last ``draft_withheld`` characters (None: no draft). ``seconds`` is the wait after submit."""
     bank = services.question_bank
+    grader = services.interviews.grader
     records = []
     for i, row in enumerate(rows, start=1):
         question = bank.get(row["question_id"])
         start = time.perf_counter()
-        services.interviews.grader.prepare(question, company=row.get("company"))
+        grader.prepare(question, company=row.get("company"))
         prepared = time.perf_counter() - start
+        drafted = None
+        if draft_withheld is not None and len(row["answer"]) > draft_withheld:
+            start = time.perf_counter()
+            grader.prefill(question, row["answer"][: len(row["answer"]) - draft_withheld], company=row.get("company"))
+            drafted = round(time.perf_counter() - start, 2)
         result = services.interviews.grade_answer(question, row["answer"], company=row.get("company"))
         rec = {"id": row["id"], "set": row["set"], "question_id": row["question_id"], "round": row["round"],
                "quality": row.get("quality") or row.get("kind"), "pair": row.get("pair"), "reference": row.get("reference"),
                "expected_mistake_ids": row.get("expected_mistake_ids") or [], "split": split_of(row["question_id"]),
                "status": result.status, "reason": result.reason, "seconds": round(result.seconds, 2),
-               "prepare_seconds": round(prepared, 2),
+               "prepare_seconds": round(prepared, 2), "draft_seconds": drafted, "draft_withheld": draft_withheld,
                "screen": result.screen, "checks": result.checks,
                "feedback": result.feedback.model_dump(mode="json") if result.feedback is not None else None}
         records.append(rec)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from rag_coach.evaluation.answers import load_set
 from rag_coach.interview import mistakes as mistakes_mod
 from rag_coach.interview import signals
+from rag_coach.interview.code_check import run_for_grading
 from rag_coach.interview.feedback import Checks, finalize
 from rag_coach.interview.mistakes import MistakeCheck, MistakeVerdict
 from rag_coach.logistic import split_of
@@ -40,7 +41,8 @@ def evaluate_signals(rows: list[dict[str, Any]], bank: QuestionBank) -> dict[str
     good_fires: list[str] = []
     for row in rows:
         question = bank.get(row["question_id"])
-        fired = {f.rule for f in signals.findings(row["round"], row["answer"], question=question)}
+        fired = {f.rule for f in signals.findings(row["round"], row["answer"], question=question,
+                                                  code_run=run_for_grading(question, row["answer"]))}
         names = [rule.__name__ for rule in signals.RULES.get(row["round"], ())]
         if row["round"] == "coding" and question.tests:
             names.insert(0, "failing_code")
@@ -73,13 +75,14 @@ def format_signals(report: dict[str, Any]) -> str:
 
 def _checks_of(record: dict[str, Any], answer: str, bank: QuestionBank) -> Checks:
     """The stored model checks of a record, with the current deterministic findings."""
+    question = bank.get(record["question_id"])
     stored, fb = record["checks"], record["feedback"]
     verdict = MistakeVerdict([MistakeCheck(c["id"], c["p_yes"], c["p_null"], c["features"], c["probability"], c["matched"])
                               for c in stored["mistakes"]])
     return Checks(list(stored["rubric"]), dict(stored["dimensions"]), [row["evidence"] for row in fb["rubric"]],
                   {name: d["evidence"] for name, d in fb["dimensions"].items()}, rubric_null=list(stored["rubric_null"]) or None,
                   dimension_null=dict(stored["dimensions_null"]) or None, mistakes=verdict,
-                  findings=signals.findings(record["round"], answer, question=bank.get(record["question_id"])))
+                  findings=signals.findings(record["round"], answer, question=question, code_run=run_for_grading(question, answer)))
 
 
 def rescore(records: list[dict[str, Any]], bank: QuestionBank, shortlist: int | None = None,

@@ -182,6 +182,13 @@ def _judge(tests: list[CodeTest], rows: list[dict[str, Any]], problem: str, func
     return CodeRun("passed", passed, total, (), function)
 
 
+def run_for_grading(question: Question, answer: str, code: str = "", timeout_s: float = 3.0) -> CodeRun | None:
+    """:func:`run_tests` where grading runs code (a coding question with example tests); None elsewhere."""
+    if question.round != "coding" or not question.tests:
+        return None
+    return run_tests(question, answer, code, timeout_s=timeout_s)
+
+
 def run_tests(question: Question, answer: str, code: str = "", timeout_s: float = 3.0) -> CodeRun:
     """Run the candidate's code on ``question.tests``; never raises."""
     tests, total = list(question.tests), len(question.tests)

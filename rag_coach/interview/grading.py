@@ -7,7 +7,8 @@ built from those results and the catalog (:mod:`rag_coach.interview.written`). E
 prompt prefix (system rules, question, rubric, the numbered answer), so llama.cpp evaluates the answer
 once and each check costs only its own few tokens; the content-free baseline of each check depends only
 on the question and is cached. :meth:`Grader.prepare` computes them ahead, while the candidate is still
-answering (a mock interview starts it in the background), so only the answer's own checks remain after submit.
+answering (a mock interview starts it in the background), so only the answer's own checks remain after submit;
+:meth:`Grader.prefill` evaluates the draft answer as it is typed, so most of the answer's prompt is evaluated too.
 """
 
 from __future__ import annotations
@@ -137,12 +138,13 @@ class Grader:
                 stop: Callable[[], bool] = lambda: False) -> int:
         """Compute the content-free checks of ``question`` ahead of the answer: rubric items, dimensions, then
         every mistake the shortlist can pick (linked ones first). Stops between checks once ``stop()`` is true;
-        returns how many checks it ran or found cached. Grading then finds them in the cache."""
+        returns how many checks it ran or found cached. Grading then finds them in the cache. The whole pool is
+        prepared (16, not the 4 a grading asks), because which 4 depends on the final answer, and a content-free
+        check left for grading would also evict the draft answer :meth:`prefill` kept in the model's cache."""
         null_context = self.context(question, [NULL_ANSWER], follow_ups, company)
-        pool = self.bank.candidate_mistakes(question, max(mistakes_mod.POOL, self.settings.mistake_shortlist))
-        pool.sort(key=lambda m: m.id not in question.mistake_ids)  # stable: linked first, as the shortlist
         jobs = [(t, CHECK) for t in [*question.rubric, *dimensions_for(question.round).values()]]
-        jobs += [(mistakes_mod.check_text(m), mistakes_mod.CHECK) for m in pool]
+        jobs += [(mistakes_mod.check_text(m), mistakes_mod.CHECK)
+                 for m in mistakes_mod.pool(self.bank, question, self.settings.mistake_shortlist)]
         done = 0
         for text, template in jobs:
             if stop():
@@ -150,6 +152,18 @@ class Grader:
             self._null_p(null_context, text, template)
             done += 1
         return done
+
+    def prefill(self, question: Question, answer: str, code: str = "", follow_ups: Sequence[tuple[str, str]] = (),
+                company: str | None = None) -> bool:
+        """Evaluate the grading prompt up to the end of ``answer`` (a draft) where the backend can keep it (the
+        embedded model's KV cache), so grading the final answer evaluates only the text after the common prefix.
+        False where the backend cannot (Ollama) or the draft is empty."""
+        warm = getattr(self.backend, "warm_up", None)
+        if warm is None or not (answer.strip() or code.strip()):
+            return False
+        context = self.context(question, self.units(answer, code, follow_ups), follow_ups, company)
+        warm([{"role": "system", "content": SYSTEM}, {"role": "user", "content": context}])
+        return True
 
     def run_checks(self, question: Question, units: list[str], context: str, null_context: str | None = None) -> Checks:
         """P(yes) for every rubric item, dimension definition and shortlisted mistake, the same for the
@@ -211,12 +225,12 @@ class Grader:
     # -- the grading ------------------------------------------------------------------------------
     def run_code(self, question: Question, answer: str, code: str = "") -> CodeRun | None:
         """The candidate's code run on the question's example tests (seconds, no model), or None where grading
-        would not run it (not a coding question, no tests, ``interview.run_code`` off)."""
-        if question.round != "coding" or not question.tests or not self.settings.run_code:
+        does not run it (not a coding question, no tests, ``interview.run_code`` off)."""
+        if not self.settings.run_code:
             return None
-        from rag_coach.interview.code_check import run_tests
+        from rag_coach.interview.code_check import run_for_grading
 
-        return run_tests(question, answer, code, timeout_s=self.settings.code_timeout_s)
+        return run_for_grading(question, answer, code, timeout_s=self.settings.code_timeout_s)
 
     def grade(
         self,
@@ -243,8 +257,9 @@ class Grader:
             result.reason = f"the model could not grade this answer: {exc}"
             result.seconds = time.perf_counter() - start
             return result
-        checks.findings = signals.findings(question.round, answer, code, question, run_code=self.settings.run_code,
-                                           timeout_s=self.settings.code_timeout_s, code_run=code_run)
+        if code_run is None:
+            code_run = self.run_code(question, answer, code)
+        checks.findings = signals.findings(question.round, answer, code, question, code_run=code_run)
         result.checks = {"rubric": [round(p, 3) for p in checks.rubric_p],
                          "dimensions": {k: round(p, 3) for k, p in checks.dimension_p.items()},
                          "rubric_null": [round(p, 3) for p in checks.rubric_null or []],

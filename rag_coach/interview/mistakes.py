@@ -93,11 +93,18 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
 
 
+def pool(bank: QuestionBank, question: Question, limit: int = POOL) -> list[Mistake]:
+    """Every mistake a shortlist of ``limit`` can pick for ``question``: the linked ones first, then the rest
+    of its area pool in the bank's order (the content-free checks of these are what grading can ask)."""
+    candidates = bank.candidate_mistakes(question, max(POOL, limit))
+    return sorted(candidates, key=lambda m: m.id not in question.mistake_ids)  # stable
+
+
 def shortlist(bank: QuestionBank, question: Question, answer: str, limit: int, embed: Embed | None) -> list[Mistake]:
     """Linked mistakes first, then the rest of the area pool by similarity to the answer."""
-    pool = bank.candidate_mistakes(question, max(POOL, limit))
-    linked = [m for m in pool if m.id in question.mistake_ids]
-    rest = [m for m in pool if m.id not in question.mistake_ids]
+    candidates = pool(bank, question, limit)
+    linked = [m for m in candidates if m.id in question.mistake_ids]
+    rest = [m for m in candidates if m.id not in question.mistake_ids]
     if embed is not None and rest and answer.strip():
         vectors = _unit(embed([answer, *[f"{m.title}. {m.spot}" for m in rest]]))
         sims = vectors[1:] @ vectors[0]

@@ -20,7 +20,7 @@ from rag_coach.interview.grading import Grader, GradeResult
 from rag_coach.interview.questions import QuestionBank
 from rag_coach.interview.screening import Screener
 from rag_coach.interview.warmup import Warmup
-from rag_coach.textsafety import clean_input
+from rag_coach.textsafety import CleanText, clean_input
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +122,17 @@ class InterviewService:
         if self.warmup is not None:
             self.warmup.start(session.id, session.question, session.follow_up_pairs(), session.company)
 
+    def draft(self, session: InterviewSession, answer: str, code: str = "") -> None:
+        """The answer as typed so far (the page sends it every second): the background warm-up evaluates it, so
+        :meth:`finish` evaluates only what changed since. Ignored after finish or with the warm-up off."""
+        if self.warmup is None or session.finished:
+            return
+        clean_answer, clean_code = self._clean(answer, code)
+        self.warmup.draft(session.id, clean_answer.text, clean_code.text)
+
+    def _clean(self, answer: str, code: str) -> tuple[CleanText, CleanText]:
+        return clean_input(answer, self.max_input_chars), clean_input(code, self.max_input_chars)
+
     def hint(self, session: InterviewSession) -> str:
         """The next rung of the question's hint ladder (recorded); after three, a 'no more hints' message."""
         if len(session.hints_used) >= MAX_HINTS:
@@ -187,7 +198,8 @@ class InterviewService:
         """Run the answer's code on the question's example tests now (about a second, no model), so the candidate
         sees the result while the model grades; :meth:`finish` reuses it for the same answer and code. None
         where grading would not run code."""
-        answer, code = clean_input(answer, self.max_input_chars).text, clean_input(code, self.max_input_chars).text
+        clean_answer, clean_code = self._clean(answer, code)
+        answer, code = clean_answer.text, clean_code.text
         run = self.grader.run_code(session.question, answer, code)
         session.code_run = (answer, code, run) if run is not None else None
         return run
@@ -196,7 +208,7 @@ class InterviewService:
         """Stop the clock, screen and grade; time used and hints used go into the feedback."""
         if session.finished_at is None:
             session.finished_at = self.clock()
-        clean_answer, clean_code = clean_input(answer, self.max_input_chars), clean_input(code, self.max_input_chars)
+        clean_answer, clean_code = self._clean(answer, code)
         answer, code = clean_answer.text, clean_code.text
         session.input_notices = [n for n in (clean_answer.notice("answer"), clean_code.notice("code")) if n]
         session.answer, session.code = answer, code

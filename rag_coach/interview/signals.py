@@ -201,18 +201,11 @@ def complexity_claim(answer: str, code: str = "", question: Question | None = No
                    found.reason, found.claim_sentence)
 
 
-def failing_code(answer: str, code: str = "", question: Question | None = None, timeout_s: float = 3.0,
-                 run: CodeRun | None = None) -> Finding | None:
-    """The candidate's code returns a wrong value on one of the question's example tests (``run``: the result
-    of running it already, e.g. shown to the candidate while the model grades)."""
-    from rag_coach.interview.code_check import run_tests
-
-    if question is None or not question.tests:
+def failing_code(run: CodeRun | None) -> Finding | None:
+    """The candidate's code returned a wrong value on one of the question's example tests (``run``: the result
+    of :func:`~rag_coach.interview.code_check.run_for_grading`; None where no code was run)."""
+    if run is None or run.status != "failed":
         return None
-    run = run if run is not None else run_tests(question, answer, code, timeout_s=timeout_s)
-    if run.status != "failed":
-        return None
-    # a case written to catch a catalog mistake names it, unless the code fails everything (then no one case says why)
     named = run.mistake_ids()[0] if run.passed > 0 and run.mistake_ids() else None
     return Finding("failing_code", named, "correctness", 1, run.summary())
 
@@ -225,13 +218,12 @@ RULES: dict[str, tuple[Rule, ...]] = {
 }
 
 
-def findings(round: str, answer: str, code: str = "", question: Question | None = None, *, run_code: bool = True,
-             timeout_s: float = 3.0, code_run: CodeRun | None = None) -> list[Finding]:
-    """Every rule of the round that fires on the answer, in rule order (``question``: rules that read its rubric
-    or run its tests; ``run_code``: run a coding answer's code on the question's tests, unless ``code_run`` is
-    that run's result already)."""
+def findings(round: str, answer: str, code: str = "", question: Question | None = None, *,
+             code_run: CodeRun | None = None) -> list[Finding]:
+    """Every rule of the round that fires on the answer, in rule order (``question``: rules that read its rubric),
+    after the failing-code finding of ``code_run`` (the answer's code run on the question's tests, if it was run)."""
     found = [f for rule in RULES.get(round, ()) if (f := rule(answer, code, question)) is not None]
-    if round == "coding" and run_code and (failed := failing_code(answer, code, question, timeout_s, code_run)) is not None:
+    if (failed := failing_code(code_run)) is not None:
         found.insert(0, failed)
     return found
 

@@ -92,9 +92,23 @@ class EmbeddedBackend:
     def warm_up(self, messages: list[Message]) -> None:
         """Evaluate a prompt prefix (e.g. the system prompt) so the first real turn reuses it."""
         llm = self._load()
-        prompt = self._format(messages)
-        tokens = llm.tokenize(prompt.encode(), add_bos=True, special=True)
-        llm.eval(tokens[: max(1, len(tokens) - 1)])
+        tokens = llm.tokenize(self._format(messages).encode(), add_bos=True, special=True)
+        self._eval_after_cached(llm, tokens[: max(1, len(tokens) - 1)])
+
+    @staticmethod
+    def _eval_after_cached(llm: Any, tokens: list[int]) -> None:
+        """Evaluate ``tokens``, reusing the cached common prefix with the previous prompt (at least one token
+        is evaluated, so the logits are fresh)."""
+        prefix = 0
+        for cached, new in zip(cached_tokens(llm), tokens):
+            if cached != new:
+                break
+            prefix += 1
+        prefix = min(prefix, len(tokens) - 1)
+        if not truncate_cache(llm, prefix):
+            llm.reset()
+            prefix = 0
+        llm.eval(tokens[prefix:])
 
     def _format(self, messages: list[Message]) -> str:
         llm = self._load()
@@ -118,17 +132,7 @@ class EmbeddedBackend:
         if self._yes_no is None:
             ids = lambda words: sorted({llm.tokenize(w.encode(), add_bos=False, special=False)[0] for w in words})  # noqa: E731
             self._yes_no = (ids(("yes", "Yes", " yes", " Yes")), ids(("no", "No", " no", " No")))
-        tokens = llm.tokenize(self._format(messages).encode(), add_bos=True, special=True)
-        prefix = 0
-        for cached, new in zip(cached_tokens(llm), tokens):
-            if cached != new:
-                break
-            prefix += 1
-        prefix = min(prefix, len(tokens) - 1)  # at least one token is evaluated, so the logits are fresh
-        if not truncate_cache(llm, prefix):
-            llm.reset()
-            prefix = 0
-        llm.eval(tokens[prefix:])
+        self._eval_after_cached(llm, llm.tokenize(self._format(messages).encode(), add_bos=True, special=True))
         logits = last_logits(llm)
         probs = np.exp(logits - logits.max())
         yes, no = self._yes_no

@@ -244,6 +244,22 @@ class OllamaBackend:
         text = (response.message.content or "").strip().lower() if response.message is not None else ""
         return 1.0 if text.startswith("yes") else 0.0
 
+    def warm_up(self, messages: list[Message]) -> None:
+        """Evaluate a prompt ahead with a one-token reply that is discarded: Ollama loads the model and its runner
+        keeps the prompt cached, so the next request evaluates only what follows the common prefix (the
+        system prompt at start-up; the draft answer while a candidate types)."""
+        if not self._checked:
+            self.check()
+        llm = self.settings.llm
+        options = {"num_predict": 1, "temperature": 0.0, "seed": llm.seed, "num_ctx": llm.context_tokens}
+        try:
+            self.client.chat(model=self.model, messages=[dict(m) for m in messages], stream=False, options=options,
+                             keep_alive=KEEP_ALIVE)
+        except _CLIENT_ERRORS as exc:
+            raise self._translate(exc, "evaluating a prompt ahead") from None
+        except ValueError as exc:
+            raise LLMError(f"Ollama sent a malformed response while evaluating a prompt ahead: {exc.__class__.__name__}.") from None
+
     def count_tokens(self, text: str) -> int:
         """Estimate ``ceil(len(text) / 4)``: the ollama client has no tokenize endpoint to ask."""
         return math.ceil(len(text) / 4)

@@ -89,12 +89,13 @@ def build_interview_tab(services: Services, profile: gr.Textbox) -> None:
         return (started, _clock(remaining), _question_md(started, registry), "", gr.Timer(active=True), "", "",
                 gr.update(visible=False), gr.update(visible=False))
 
-    def on_tick(started: Started | None):
+    def on_tick(started: Started | None, answer_text: str, code_text: str):
         if started is None or started.session.finished:
             return gr.update(), gr.Timer(active=False)
+        services.interviews.draft(started.session, answer_text or "", code_text or "")  # evaluated in the background
         remaining = services.interviews.remaining_s(started.session)
         text = _clock(remaining) if remaining > 0 else "Time is up — finish when you are ready."
-        return text, gr.Timer(active=remaining > 0)
+        return text, gr.Timer(active=True)  # ticks on after time is up: the draft is still sent
 
     def on_hint(started: Started | None, log_md: str):
         if started is None:
@@ -149,7 +150,7 @@ def build_interview_tab(services: Services, profile: gr.Textbox) -> None:
 
     start.click(on_start, [profile, company, round_, difficulty, topic, minutes],
                 [state, timer_md, question_md, transcript, ticker, feedback_md, delivery_md, scores, download], api_name=False)
-    ticker.tick(on_tick, [state], [timer_md, ticker], api_name=False)
+    ticker.tick(on_tick, [state, answer, code], [timer_md, ticker], api_name=False, show_progress="hidden")
     hint.click(on_hint, [state, transcript], [transcript], api_name=False)
     follow.click(on_follow, [state, transcript], [transcript], api_name=False)
     send_follow.click(on_follow_answer, [state, transcript, follow_answer], [transcript, follow_answer], api_name=False)

@@ -10,6 +10,7 @@ import pytest
 from rag_coach.evaluation.answers import load_set
 from rag_coach.evaluation.signals_eval import evaluate_signals, labelled_rows
 from rag_coach.interview import complexity, signals
+from rag_coach.interview.code_check import run_for_grading
 from rag_coach.interview.dimensions import dimensions_for
 from rag_coach.interview.feedback import Checks, finalize
 from rag_coach.interview.questions import QuestionBank
@@ -102,21 +103,25 @@ def test_a_finding_caps_its_dimension_and_the_table_cannot_praise_it(bank: Quest
 
 def test_code_that_returns_a_wrong_value_caps_correctness_with_the_call_it_failed(bank: QuestionBank, pairs) -> None:
     question = bank.get("q.amazon.coding.merge_delivery_windows")  # lp003 extends the end without max(): a contained window
-    found = signals.findings("coding", pairs["lp003"]["answer"], question=question)
+    found = signals.findings("coding", pairs["lp003"]["answer"], question=question,
+                             code_run=run_for_grading(question, pairs["lp003"]["answer"]))
     failed = next(f for f in found if f.rule == "failing_code")
     assert (failed.dimension, failed.ceiling) == ("correctness", 1)
     assert failed.mistake_id == "mistake.intervals.merge_end_not_max"  # the contained-window case names it
     assert failed.reason.startswith("Your code returned") and "expected" in failed.reason
-    assert not [f for f in signals.findings("coding", pairs["lp004"]["answer"], question=question) if f.rule == "failing_code"]
-    assert not [f for f in signals.findings("coding", pairs["lp003"]["answer"], question=question, run_code=False)
-                if f.rule == "failing_code"]  # interview.run_code = false: nothing is run
+    lp004 = pairs["lp004"]["answer"]
+    assert not [f for f in signals.findings("coding", lp004, question=question, code_run=run_for_grading(question, lp004))
+                if f.rule == "failing_code"]
+    assert not [f for f in signals.findings("coding", pairs["lp003"]["answer"], question=question)
+                if f.rule == "failing_code"]  # no run given (interview.run_code off): no finding
 
 
 def test_a_dimension_capped_by_an_absence_or_a_code_run_quotes_nothing(bank: QuestionBank, pairs) -> None:
     """A score of 1 from a failing test must not be shown next to the sentence the model liked best."""
     question = bank.get("q.amazon.coding.merge_delivery_windows")
     dims = dimensions_for("coding")
-    found = signals.findings("coding", pairs["lp003"]["answer"], question=question)
+    found = signals.findings("coding", pairs["lp003"]["answer"], question=question,
+                             code_run=run_for_grading(question, pairs["lp003"]["answer"]))
     checks = Checks([0.99] * len(question.rubric), {d: 0.99 for d in dims}, ["x"] * len(question.rubric),
                     {d: "a sentence" for d in dims}, findings=found)
     fb = finalize(question, checks, bank=bank)

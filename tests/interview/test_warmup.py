@@ -1,5 +1,7 @@
 """Grading prepared while the candidate answers (plumbing, with the named FakeLLM): the content-free checks
-run ahead, grading after submit asks only the answer's own checks, and the feedback is the same."""
+run ahead, grading after submit asks only the answer's own checks, and the feedback is the same; the draft
+answer is then evaluated up to its end. That the model's cache makes this faster, with the same P(yes), is
+tested on the real model in tests/llm/test_embedded_model.py."""
 
 from __future__ import annotations
 
@@ -71,7 +73,7 @@ def test_session_prepares_in_the_background_and_finish_stops_it(bank, shipped_ba
     fake.release.set()
     result = service.finish(session, row["answer"])
     assert result.status == "ok" and result.feedback is not None
-    assert service.warmup._running == {}  # stopped and joined at finish
+    assert not service.warmup.running(session.id)  # stopped and joined at finish
     nulls = [m for m in fake.checks if is_null_check(m)]
     assert len({m[-1]["content"] for m in nulls}) == len(nulls)  # no content-free check asked twice
 
@@ -85,7 +87,64 @@ def test_warmup_survives_a_failing_model(bank, shipped_bank_settings) -> None:
 
     warmup = Warmup(Grader(Down(), bank, shipped_bank_settings))
     warmup.start("s1", bank.get("q.amazon.coding.gift_card_pair"))
-    thread = warmup._running["s1"][0]
-    thread.join(5)
-    assert not thread.is_alive()
+    for _ in range(50):
+        if not warmup.running("s1"):
+            break
+        threading.Event().wait(0.1)
+    assert not warmup.running("s1")  # the worker ended on the model error
     warmup.stop("s1")
+
+
+class WarmableFake(FakeLLM):
+    """FakeLLM that records warm-up prompts (the embedded backend evaluates them into its KV cache)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.warmed: list[list[dict]] = []
+        self.warmed_event = threading.Event()
+
+    def warm_up(self, messages):
+        self.warmed.append([dict(m) for m in messages])
+        self.warmed_event.set()
+
+
+def test_prefill_evaluates_the_grading_prompt_up_to_the_end_of_the_draft(bank, shipped_bank_settings, graded_rows) -> None:
+    row = _row(graded_rows)
+    question = bank.get(row["question_id"])
+    fake = WarmableFake()
+    grader = Grader(fake, bank, shipped_bank_settings)
+    draft = row["answer"][:300]
+    assert grader.prefill(question, draft)
+    prompt = fake.warmed[-1][-1]["content"]
+    grader.grade(question, row["answer"])
+    check = next(m for m in fake.checks if not is_null_check(m))[-1]["content"]
+    units = grader.units(draft)
+    assert f"[1] {units[0]}" in prompt and prompt.endswith("</answer>")
+    common = next((i for i, (a, b) in enumerate(zip(prompt, check)) if a != b), len(prompt))
+    assert common > prompt.index(f"[{len(units)}] ")  # the final prompt repeats the draft's up to its last (partial) sentence
+    assert not grader.prefill(question, "  ") and len(fake.warmed) == 1  # nothing to evaluate
+    assert not Grader(FakeLLM(), bank, shipped_bank_settings).prefill(question, draft)  # a backend without a cache
+
+
+def test_the_latest_draft_is_evaluated_after_the_preparation_and_never_after_finish(bank, shipped_bank_settings, embedder,
+                                                                                      graded_rows) -> None:
+    row = _row(graded_rows, "good")
+    fake = WarmableFake()
+    service = InterviewService(bank, Grader(fake, bank, shipped_bank_settings), Screener(embedder), rng=random.Random(1),
+                               prepare_while_answering=True)
+    service.warmup.draft_every_s = 0.0
+    session = service.start("amazon", "coding")
+    service.draft(session, row["answer"][:120])
+    service.draft(session, row["answer"][:400])
+    assert fake.warmed_event.wait(10)
+    nulls_before_draft = len(fake.checks)
+    assert nulls_before_draft >= len(session.question.rubric) + 4  # every content-free check came first
+    for _ in range(50):
+        if any(row["answer"][300:400].split()[-1] in m[-1]["content"] for m in fake.warmed):
+            break
+        threading.Event().wait(0.1)
+    assert any(row["answer"][300:400].split()[-1] in m[-1]["content"] for m in fake.warmed)  # the latest draft
+    service.finish(session, row["answer"])
+    warmed = len(fake.warmed)
+    service.draft(session, row["answer"] + " more")
+    assert len(fake.warmed) == warmed and not service.warmup.running(session.id)  # finished: no more drafts

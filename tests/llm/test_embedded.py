@@ -99,3 +99,26 @@ def test_pull_verifies_and_reuses(gemma: Path, tmp_path: Path, monkeypatch: pyte
     with pytest.raises(LLMError, match="does not match"):
         models.pull(settings, GEMMA_270M.key)
     assert not target.exists() and not list(target.parent.glob("*.partial"))
+
+
+def test_warm_up_replaces_the_cached_prompt_and_a_later_prompt_reuses_it(gemma: Path) -> None:
+    """Grading evaluates the draft answer ahead (warm_up) after other prompts were cached: the cache must then
+    hold the draft's prompt (not the old prompt with the draft appended), and the final prompt must give the
+    same P(yes) as a cold backend."""
+    from rag_coach.llm.llamacpp import cached_tokens
+
+    draft = [{"role": "user", "content": "Facts: Paris is the capital and largest city of France."}]
+    final = [{"role": "user", "content": draft[0]["content"] + " " + PROMPT[0]["content"]}]
+    backend = EmbeddedBackend(gemma, context_tokens=512)
+    backend.yes_probability([{"role": "user", "content": "Name a colour. Reply yes or no."}])  # something else cached
+    backend.warm_up(draft)
+    llm = backend._load()
+    tokens = llm.tokenize(backend._format(draft).encode(), add_bos=True, special=True)
+    assert cached_tokens(llm) == tokens[:-1]
+    final_tokens = llm.tokenize(backend._format(final).encode(), add_bos=True, special=True)
+    assert final_tokens[:5] == tokens[:5]  # shares a prefix the final check can reuse
+    assert backend.yes_probability(final) == pytest.approx(_p_yes_of(gemma, final), abs=0.01)  # batch order: not bit-equal
+
+
+def _p_yes_of(path: Path, messages: list) -> float:
+    return EmbeddedBackend(path, context_tokens=512).yes_probability(messages)

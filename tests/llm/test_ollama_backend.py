@@ -199,3 +199,35 @@ def test_error_mid_stream_becomes_llm_error(server: FakeOllamaServer, mode: str)
     assert "\n" not in str(err.value)
     if mode == "error":
         assert "llama runner process has terminated" in str(err.value)
+
+
+def test_yes_probability_reads_the_first_tokens_logprobs(server: FakeOllamaServer) -> None:
+    backend = OllamaBackend(make_settings(server.url, seed=7))
+    assert backend.yes_probability(MESSAGES) == pytest.approx(0.8)  # yes 0.7 + Yes 0.1 against no 0.2
+    body = server.find("/api/chat")[-1].body
+    assert body["stream"] is False and body["logprobs"] is True and body["top_logprobs"] >= 3
+    assert body["options"]["num_predict"] == 1 and body["options"]["temperature"] == 0.0 and body["options"]["seed"] == 7
+    server.yes_logprobs = {"no": 0.9, "yes": 0.1}
+    assert backend.yes_probability(MESSAGES) == pytest.approx(0.1)
+
+
+def test_yes_probability_without_logprobs_reads_the_reply(server: FakeOllamaServer) -> None:
+    """An Ollama older than 0.12 sends no logprobs: the one-token reply decides, 1.0 or 0.0."""
+    server.yes_logprobs = {}
+    backend = OllamaBackend(make_settings(server.url))
+    server.pieces = ["Yes", ", it does"]
+    assert backend.yes_probability(MESSAGES) == 1.0
+    server.pieces = ["No"]
+    assert backend.yes_probability(MESSAGES) == 0.0
+
+
+def test_warm_up_evaluates_the_prompt_with_a_one_token_reply(server: FakeOllamaServer) -> None:
+    backend = OllamaBackend(make_settings(server.url))
+    backend.warm_up(MESSAGES)
+    body = server.find("/api/chat")[-1].body
+    assert body["messages"] == MESSAGES and body["stream"] is False and body["options"]["num_predict"] == 1
+    server.models = ["other:latest"]
+    with pytest.raises(LLMError, match="ollama pull"):
+        OllamaBackend(make_settings(server.url)).warm_up(MESSAGES)
+    with pytest.raises(LLMError, match="Cannot reach Ollama"):
+        OllamaBackend(make_settings(f"http://127.0.0.1:{closed_port()}", timeout_s=2)).warm_up(MESSAGES)

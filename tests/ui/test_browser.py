@@ -50,7 +50,14 @@ def test_mock_interview_with_hint_and_follow_up_then_feedback_and_progress(inter
     page.locator("#iv-follow-answer textarea").fill("Recursively I would reverse the rest and fix the next pointer.")
     page.locator("#iv-follow-send").click()
     page.get_by_text("You: Recursively I would reverse").wait_for()
+    warmed: list[str] = []  # the fake model records what the background warm-up evaluates ahead
+    services.backend.inner.warm_up = lambda messages: warmed.append(messages[-1]["content"])
     page.locator("#iv-answer textarea").fill(ANSWER)
+    for _ in range(40):  # the clock's tick sends the draft; the warm-up evaluates it
+        if any(ANSWER.split(".")[0] in text for text in warmed):
+            break
+        page.wait_for_timeout(250)
+    assert any(ANSWER.split(".")[0] in text and "Recursively I would reverse" in text for text in warmed)
     page.locator("#iv-finish").click()
     page.get_by_text("Feedback ready").wait_for()
     feedback = page.locator("#iv-feedback").inner_text()
