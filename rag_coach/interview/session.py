@@ -230,5 +230,6 @@ class InterviewService:
         result.notes += session.input_notices
         if result.status == "refused":
             session.finished_at = None  # the clock keeps running; the candidate can fix the answer and resubmit
+            self._prepare(session)  # and the warm-up goes on with the fixed draft (its checks are cached)
         session.result = result
         return result

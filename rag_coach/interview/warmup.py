@@ -53,8 +53,12 @@ class Warmup:
         self._lock = threading.Lock()
 
     def start(self, key: str, question: Question, follow_ups: Sequence[tuple[str, str]] = (), company: str | None = None) -> None:
-        previous = self._stop(key)
+        """Start (or restart) the worker for ``key``; a running one is told to stop but not waited for (it may be
+        evaluating a long draft; the new worker waits for the model anyway), and its latest draft carries over."""
+        previous = self._stop(key, wait=False)
         job = _Job(question, list(follow_ups), company, draft=previous.draft if previous else None)
+        if job.draft is not None:
+            job.wake.set()  # the prompt changed (a follow-up): evaluate the same draft again once prepared
         job.thread = threading.Thread(target=self._run, args=(key, job), name=f"grading-warmup-{key}", daemon=True)
         with self._lock:
             self._jobs = {k: j for k, j in self._jobs.items() if j.thread is not None and j.thread.is_alive()}
@@ -78,13 +82,13 @@ class Warmup:
         """Ask the worker for ``key`` to stop and wait for it (it stops after the check or draft it is on)."""
         self._stop(key)
 
-    def _stop(self, key: str) -> _Job | None:
+    def _stop(self, key: str, wait: bool = True) -> _Job | None:
         with self._lock:
             job = self._jobs.pop(key, None)
         if job is not None:
             job.stopped.set()
             job.wake.set()
-            if job.thread is not None:
+            if wait and job.thread is not None:
                 job.thread.join()
         return job
 

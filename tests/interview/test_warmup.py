@@ -66,9 +66,7 @@ def test_session_prepares_in_the_background_and_finish_stops_it(bank, shipped_ba
     fake = scripted(SlowFake(), 3)
     service = InterviewService(bank, Grader(fake, bank, shipped_bank_settings), Screener(embedder), rng=random.Random(1),
                                prepare_while_answering=True)
-    session = service.start("amazon", "coding")
-    session.question = bank.get(row["question_id"])
-    service.warmup.start(session.id, session.question, (), session.company)  # re-aim at the graded question
+    session = service.start("amazon", "coding", question=bank.get(row["question_id"]))
     assert fake.started.wait(5)
     fake.release.set()
     result = service.finish(session, row["answer"])
@@ -148,3 +146,29 @@ def test_the_latest_draft_is_evaluated_after_the_preparation_and_never_after_fin
     warmed = len(fake.warmed)
     service.draft(session, row["answer"] + " more")
     assert len(fake.warmed) == warmed and not service.warmup.running(session.id)  # finished: no more drafts
+
+
+def _wait_for(condition, seconds: float = 10.0) -> bool:
+    for _ in range(int(seconds * 20)):
+        if condition():
+            return True
+        threading.Event().wait(0.05)
+    return condition()
+
+
+def test_a_refused_answer_keeps_the_warm_up_going_and_a_restart_carries_the_draft(bank, shipped_bank_settings,
+                                                                                   embedder) -> None:
+    fake = WarmableFake()
+    service = InterviewService(bank, Grader(fake, bank, shipped_bank_settings), Screener(embedder), rng=random.Random(1),
+                               prepare_while_answering=True)
+    service.warmup.draft_every_s = 0.0
+    session = service.start("amazon", "coding")
+    assert service.finish(session, "idk").status == "refused"
+    assert service.warmup.running(session.id)  # the candidate fixes the answer: the warm-up goes on
+    service.draft(session, "I would sort the intervals by start first.")
+    assert _wait_for(lambda: any("sort the intervals" in m[-1]["content"] for m in fake.warmed))
+    service.warmup.start(session.id, session.question, [("Why sort?", "So overlaps are neighbours.")], session.company)
+    assert _wait_for(lambda: any("sort the intervals" in m[-1]["content"] and "Follow-up asked: Why sort?" in m[-1]["content"]
+                                 for m in fake.warmed))  # the restarted worker evaluates the same draft again
+    service.warmup.stop(session.id)
+    assert not service.warmup.running(session.id)
