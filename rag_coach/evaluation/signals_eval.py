@@ -41,10 +41,10 @@ def evaluate_signals(rows: list[dict[str, Any]], bank: QuestionBank) -> dict[str
     good_fires: list[str] = []
     for row in rows:
         question = bank.get(row["question_id"])
-        fired = {f.rule for f in signals.findings(row["round"], row["answer"], question=question,
-                                                  code_run=run_for_grading(question, row["answer"]))}
+        run = run_for_grading(question, row["answer"])
+        fired = {f.rule for f in signals.findings(row["round"], row["answer"], question=question, code_run=run)}
         names = [rule.__name__ for rule in signals.RULES.get(row["round"], ())]
-        if row["round"] == "coding" and question.tests:
+        if run is not None:  # the code was run: the failing-code rule applies
             names.insert(0, "failing_code")
         for name in names:
             mistake_id = signals.MISTAKE_OF[name]  # None: the rule has no catalog mistake; any non-good answer counts

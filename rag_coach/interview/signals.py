@@ -206,6 +206,7 @@ def failing_code(run: CodeRun | None) -> Finding | None:
     of :func:`~rag_coach.interview.code_check.run_for_grading`; None where no code was run)."""
     if run is None or run.status != "failed":
         return None
+    # a case written to catch a catalog mistake names it, unless the code fails everything (then no one case says why)
     named = run.mistake_ids()[0] if run.passed > 0 and run.mistake_ids() else None
     return Finding("failing_code", named, "correctness", 1, run.summary())
 

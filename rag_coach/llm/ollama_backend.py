@@ -224,17 +224,7 @@ class OllamaBackend:
 
     def yes_probability(self, messages: list[Message]) -> float:
         """One-token reply with ``logprobs``/``top_logprobs`` (Ollama >= 0.12); a server without them -> 1.0/0.0 from the text."""
-        if not self._checked:
-            self.check()
-        llm = self.settings.llm
-        options = {"num_predict": 1, "temperature": 0.0, "seed": llm.seed, "num_ctx": llm.context_tokens}
-        try:
-            response = self.client.chat(model=self.model, messages=[dict(m) for m in messages], stream=False,
-                                        options=options, logprobs=True, top_logprobs=10, keep_alive=KEEP_ALIVE)
-        except _CLIENT_ERRORS as exc:
-            raise self._translate(exc, "checking a rubric item") from None
-        except ValueError as exc:
-            raise LLMError(f"Ollama sent a malformed response while checking a rubric item: {exc.__class__.__name__}.") from None
+        response = self._one_token(messages, "checking a rubric item", logprobs=True, top_logprobs=10)
         first = (response.logprobs or [None])[0]
         if first is not None and first.top_logprobs:
             word = lambda t: t.token.strip().lower()  # noqa: E731
@@ -248,17 +238,21 @@ class OllamaBackend:
         """Evaluate a prompt ahead with a one-token reply that is discarded: Ollama loads the model and its runner
         keeps the prompt cached, so the next request evaluates only what follows the common prefix (the
         system prompt at start-up; the draft answer while a candidate types)."""
+        self._one_token(messages, "evaluating a prompt ahead")
+
+    def _one_token(self, messages: list[Message], doing: str, **extra: Any) -> Any:
+        """A greedy one-token, non-streamed chat request (checks and warm-ups); failures as one-sentence LLMErrors."""
         if not self._checked:
             self.check()
         llm = self.settings.llm
         options = {"num_predict": 1, "temperature": 0.0, "seed": llm.seed, "num_ctx": llm.context_tokens}
         try:
-            self.client.chat(model=self.model, messages=[dict(m) for m in messages], stream=False, options=options,
-                             keep_alive=KEEP_ALIVE)
+            return self.client.chat(model=self.model, messages=[dict(m) for m in messages], stream=False, options=options,
+                                    keep_alive=KEEP_ALIVE, **extra)
         except _CLIENT_ERRORS as exc:
-            raise self._translate(exc, "evaluating a prompt ahead") from None
+            raise self._translate(exc, doing) from None
         except ValueError as exc:
-            raise LLMError(f"Ollama sent a malformed response while evaluating a prompt ahead: {exc.__class__.__name__}.") from None
+            raise LLMError(f"Ollama sent a malformed response while {doing}: {exc.__class__.__name__}.") from None
 
     def count_tokens(self, text: str) -> int:
         """Estimate ``ceil(len(text) / 4)``: the ollama client has no tokenize endpoint to ask."""
